@@ -1,0 +1,1 @@
+//! Remote-sensing clue lists (遥感线索): CSV, XLSX, or point/patch features.

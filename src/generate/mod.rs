@@ -1,0 +1,1 @@
+//! The deterministic generator of fixtures and county-scale benchmark data.

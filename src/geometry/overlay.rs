@@ -1,0 +1,1 @@
+//! Exact overlay (intersection / difference) areas.

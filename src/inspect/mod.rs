@@ -1,0 +1,1 @@
+//! The Green Shield workflow: place clues in reserves and zones, focus rules, departments.

@@ -1,0 +1,1 @@
+//! The rectification ledger (问题台账) in SQLite.

@@ -1,0 +1,1 @@
+//! Map sheet numbers (GB/T 13989-2012).
