@@ -61,8 +61,9 @@ pub fn parse(bytes: &[u8], file: &Path) -> Result<Vec<Parcel>> {
             continue;
         }
         match section {
-            Section::Attributes => attrs.set(line),
-            Section::None | Section::Other => {}
+            // Some writers omit the `[属性描述]` line: keys before any section count too.
+            Section::Attributes | Section::None => attrs.set(line),
+            Section::Other => {}
             Section::Coordinates => {
                 let fields = split_fields(line);
                 if fields.iter().all(|f| f.is_empty()) {
@@ -629,6 +630,17 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
         }
     }
 
+    if let Some(unit) = attrs.unit.as_deref() {
+        if !matches!(unit, "" | "米" | "m" | "M" | "metre" | "meter") {
+            parcel.notes.push(Finding::new(
+                "unit_not_metre",
+                Severity::Warn,
+                format!(
+                    "{here}: [属性描述] 计量单位为“{unit}”，标准为“米”，坐标仍按米读取，请核对 (unit is not metre)"
+                ),
+            ));
+        }
+    }
     assign_crs(&mut parcel, attrs, &here);
     parcel
 }
@@ -1073,6 +1085,16 @@ J1,1,3242537.394,39519431.265
     }
 
     #[test]
+    fn attributes_without_section_line() {
+        let text = format!(
+            "坐标系=80国家大地坐标系\n带号=39\n[地块坐标]\n5,0.0148,1,a,面,,,,@\n{}",
+            small_rect()
+        );
+        let p = one(&text);
+        assert!(finding(&p, "datum_not_cgcs2000").makes_invalid);
+    }
+
+    #[test]
     fn several_parcels_and_generated_ids() {
         let text = file(
             "带号=39",
@@ -1491,6 +1513,21 @@ J1,1,3242537.394,39519431.265
             shown.starts_with("t.txt: ") && shown.contains("[地块坐标]"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn unit_other_than_metre_warns() {
+        let p = one(&file(
+            "计量单位=米",
+            &[("5,0.0148,1,a,面,,,,@", small_rect())],
+        ));
+        assert!(p.notes.is_empty());
+        let p = one(&file(
+            "计量单位=千米",
+            &[("5,0.0148,1,a,面,,,,@", small_rect())],
+        ));
+        assert_eq!(codes(&p), ["unit_not_metre"]);
+        assert_eq!(p.notes[0].severity, Severity::Warn);
     }
 
     #[test]
