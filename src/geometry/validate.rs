@@ -1394,8 +1394,18 @@ mod tests {
             ),
         ]);
         let f = validate(&p);
-        assert!(codes(&f).contains(&"rings_cross"), "{f:#?}");
-        assert!(f.iter().any(|x| x.points.contains(&"K2".to_string())));
+        assert_eq!(codes(&f), vec!["rings_cross", "rings_cross"], "{f:#?}");
+        assert_eq!(
+            f[0].message,
+            "第2圈界址线 K1–K2–K3 在界址点 K2 (39519441.265, 3242541.394) 处穿过第1圈界址线 J2–J3"
+        );
+        assert_eq!(f[0].points, vec!["J2", "J3", "K2"]);
+        // K4–K1 crosses J2–J3 properly at (10, 2).
+        assert!(
+            f[1].message.ends_with("相交于 (39519441.265, 3242539.394)"),
+            "{}",
+            f[1].message
+        );
     }
 
     /// r(θ) = 100 + 20·sin(5θ) is star-shaped about its centre, smooth, and simple.
