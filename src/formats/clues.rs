@@ -21,6 +21,9 @@ mod csv_file;
 mod features;
 mod sheet;
 
+#[cfg(test)]
+mod read_tests;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
@@ -694,9 +697,9 @@ fn area_value(field: &Field<'_>, unit: AreaUnit) -> std::result::Result<Option<f
             } else {
                 AreaUnit::find(&tail_norm)
             };
-            let num: String = num.chars().filter(|&c| c != ',').collect();
-            match (num.parse::<f64>(), cell_unit) {
-                (Ok(v), Some(u)) => (v, u),
+            let num = strip_thousands(num);
+            match (num.and_then(|n| n.parse::<f64>().ok()), cell_unit) {
+                (Some(v), Some(u)) => (v, u),
                 _ => return Err(format!("面积无法识别 (area not recognised): '{t}'")),
             }
         }
@@ -705,6 +708,20 @@ fn area_value(field: &Field<'_>, unit: AreaUnit) -> std::result::Result<Option<f
         return Err(format!("面积无效 (invalid area): {value}"));
     }
     Ok(Some(value * unit.factor()))
+}
+
+/// Drop thousands separators when they are well placed (`1,234,567.5`); `None` otherwise
+/// (`0,5` is a decimal comma or a typo, not a number to guess at).
+fn strip_thousands(num: &str) -> Option<String> {
+    if !num.contains(',') {
+        return Some(num.to_string());
+    }
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let int = int.trim_start_matches(['-', '+']);
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    let ok = (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3) && !frac.contains(',');
+    ok.then(|| num.chars().filter(|&c| c != ',').collect())
 }
 
 /// The first 4-digit year (1900–2100) in `text`: `2020`, `2020年第二批`, `第二批(2020)`.
@@ -801,6 +818,12 @@ mod tests {
         assert!(area_value(&t("大约"), AreaUnit::M2).is_err());
         assert!(area_value(&t("-5"), AreaUnit::M2).is_err());
         assert!(area_value(&t("5 furlongs"), AreaUnit::M2).is_err());
+        assert!(area_value(&t("0,5"), AreaUnit::M2).is_err());
+        assert!(area_value(&t("12,34"), AreaUnit::M2).is_err());
+        assert_eq!(
+            area_value(&t("1,234,567"), AreaUnit::M2),
+            Ok(Some(1_234_567.0))
+        );
 
         assert_eq!(year_of("2020年第二批"), Some(2020));
         assert_eq!(year_of("第2批（2019）"), Some(2019));

@@ -116,10 +116,18 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
         )),
         _ => Box::new(file),
     };
+    let tail = Rc::new(Cell::new(Tail::default()));
+    let source = TailReader {
+        inner: source,
+        tail: Rc::clone(&tail),
+    };
+    // Records end at `\n` only (a `\r` before it is trimmed with the last field), so that each
+    // record's first line can be worked out from where it ends (see `record_line`).
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 16)
         .from_reader(source);
 
@@ -141,7 +149,7 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
                 ));
             }
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record_line(&record, reader.position(), tail.get());
         let row = CsvRow {
             record: &record,
             gbk,
@@ -158,12 +166,13 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
                     let cols = Columns::from_headers(&headers);
                     cols.require_coordinates(path, line)?;
                     let mut b = Builder::new(path, ':', 1, cols, enc.name());
-                    if rows_before_header > 0 {
+                    if line > 1 {
                         b.warn(
                             line,
                             None,
                             format!(
-                                "表头前的 {rows_before_header} 行已跳过 (rows before the header skipped)"
+                                "表头前的 {} 行已跳过 (lines before the header skipped)",
+                                line - 1
                             ),
                         );
                     }
@@ -201,6 +210,48 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
         ));
     }
     Ok(list)
+}
+
+/// The 1-based line on which `record` starts.
+///
+/// The csv crate stamps a record with the position where reading began, which lies before
+/// any skipped blank lines; so the line is counted back from where the record ended instead:
+/// the reader's line counter after the record, minus the newlines inside quoted fields, minus
+/// the terminating newline (absent only for a last record at the end of the stream).
+fn record_line(record: &csv::ByteRecord, end: &csv::Position, tail: Tail) -> usize {
+    let inner = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    let terminated = end.byte() < tail.total || tail.last == b'\n';
+    end.line()
+        .saturating_sub(inner)
+        .saturating_sub(u64::from(terminated))
+        .max(1) as usize
+}
+
+/// How many bytes the CSV parser has been given, and the last of them.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tail {
+    total: u64,
+    last: u8,
+}
+
+/// Passes bytes through, keeping count in a [`Tail`].
+struct TailReader<R> {
+    inner: R,
+    tail: Rc<Cell<Tail>>,
+}
+
+impl<R: Read> Read for TailReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            let t = self.tail.get();
+            self.tail.set(Tail {
+                total: t.total + n as u64,
+                last: buf[n - 1],
+            });
+        }
+        Ok(n)
+    }
 }
 
 /// A CSV record seen as a [`Row`]; fields are decoded as they are asked for.
