@@ -18,6 +18,11 @@ pub enum DbfEncoding {
 }
 
 /// Write a shapefile (`.shp .shx .dbf .prj .cpg`). `prj_wkt` is written as the `.prj`.
-pub fn write(path: &Path, table: &FeatureTable, encoding: DbfEncoding, prj_wkt: Option<&str>) -> Result<()> {
+pub fn write(
+    path: &Path,
+    table: &FeatureTable,
+    encoding: DbfEncoding,
+    prj_wkt: Option<&str>,
+) -> Result<()> {
     todo!("helper: shapefile")
 }

@@ -1,1 +1,5 @@
 //! The deterministic generator of fixtures and county-scale benchmark data.
+
+pub mod frame;
+pub mod rng;
+pub mod txt_out;
