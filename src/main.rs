@@ -44,10 +44,19 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         #[arg(long, value_enum, default_value = "demo")]
-        scale: redline::generate::Scale,
-        #[arg(long, default_value_t = redline::generate::DEFAULT_SEED)]
+        scale: ScaleArg,
+        /// Seed of the generator (the committed fixtures use the default).
+        #[arg(long, default_value_t = redline::generate::DEMO_SEED)]
         seed: u64,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ScaleArg {
+    /// The small committed fixtures.
+    Demo,
+    /// Benchmark scale (not committed).
+    County,
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -85,8 +94,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("已转换 {n} 个地块: {} → {}", input.display(), output.display());
         }
         Command::Generate { out, scale, seed } => {
-            let summary = redline::generate::generate(&out, scale, seed)?;
-            eprintln!("{summary}");
+            let scale = match scale {
+                ScaleArg::Demo => redline::generate::Scale::Demo,
+                ScaleArg::County => redline::generate::Scale::County,
+            };
+            let review = redline::generate::generate_review(&out.join("review"), scale, seed)?;
+            eprintln!(
+                "审查数据 {}: {} 个文件, 地类图斑 {}, 永久基本农田 {}, 地块 {}",
+                out.join("review").display(),
+                review.files.len(),
+                review.landuse,
+                review.farmland,
+                review.parcels
+            );
         }
     }
     Ok(())
