@@ -298,7 +298,7 @@ impl Reviewer {
         if let Some(max) = self.config.homestead.max_area_m2 {
             if planar > max {
                 let mut f = Finding::new(
-                    "homestead_area_exceeded",
+                    "area_over_limit",
                     Severity::Fail,
                     format!("宅基地面积 {planar:.2} m² 超过限额 {max:.2} m² (homestead limit)"),
                 );
@@ -337,7 +337,7 @@ impl Reviewer {
                 base.difference_all(cands.iter().map(|&i| &layer.features[i].geometry));
             if outside > tol {
                 let mut f = Finding::new(
-                    "outside_within_layer",
+                    "outside_within",
                     Severity::Fail,
                     format!(
                         "地块有 {outside:.2} m² 位于 {name} 范围之外 (must lie inside; outside part)"
