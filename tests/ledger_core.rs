@@ -326,7 +326,10 @@ fn changed_reimport_is_reported_then_applied() {
     let dir = tempfile::tempdir().unwrap();
     let mut l = open(&dir);
     let original = issue("D1", "2020", 2020, 117.2, 29.3);
-    let id = l.import(&[original.clone()], "导入员").unwrap().added_ids[0];
+    let id = l
+        .import(std::slice::from_ref(&original), "导入员")
+        .unwrap()
+        .added_ids[0];
     let mut moved = original.clone();
     moved.lon = 117.2005;
     moved.zone = Some("buffer".into());
