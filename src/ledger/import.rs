@@ -356,6 +356,22 @@ pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
 }
 
+/// Cells per grid row (longitude cells 0 ..= 36000).
+const GRID_ROW: i64 = 36001;
+/// Beyond this many cells (a look-back radius of tens of kilometres) the prefilter scans by
+/// latitude and longitude instead.
+const MAX_CELLS: i64 = 400;
+
+/// The 0.01° grid cell (row, column) of a point, computed exactly as the generated column
+/// `issues.cell = row * 36001 + column` is in SQLite (same double arithmetic, truncation of a
+/// non-negative value = floor).
+fn grid_cell(lon: f64, lat: f64) -> (i64, i64) {
+    (
+        ((lat + 90.0) * 100.0) as i64,
+        ((lon + 180.0) * 100.0) as i64,
+    )
+}
+
 /// Link issue `id` (at lon/lat, of `year`) with the issues of other years within `radius_m`:
 /// the later issue of each pair links to the earlier one. Returns the links made.
 fn link_lookback(
@@ -375,17 +391,34 @@ fn link_lookback(
     let dlat = radius_m / m_per_deg * 1.01;
     let edge_lat = (lat.abs() + dlat).min(89.0).to_radians();
     let dlon = (radius_m / (m_per_deg * edge_lat.cos()) * 1.01).min(360.0);
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, clue_id, year, lon, lat FROM issues \
-         WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4 \
-         AND year IS NOT NULL AND year <> ?5 AND id <> ?6",
-    )?;
-    let near: Vec<(i64, String, i32, f64, f64)> = stmt
-        .query_map(
-            params![lat - dlat, lat + dlat, lon - dlon, lon + dlon, year, id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?
-        .collect::<Result<_, _>>()?;
+    let (lat0, lat1, lon0, lon1) = (lat - dlat, lat + dlat, lon - dlon, lon + dlon);
+    let (r0, c0) = grid_cell(lon0.max(-180.0), lat0.max(-90.0));
+    let (r1, c1) = grid_cell(lon1.min(180.0), lat1.min(90.0));
+    let mut near: Vec<(i64, String, i32, f64, f64)> = Vec::new();
+    let map = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+    if (r1 - r0 + 1) * (c1 - c0 + 1) <= MAX_CELLS {
+        // One index range per grid row: the cells of a row are consecutive numbers.
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, clue_id, year, lon, lat FROM issues \
+             WHERE cell BETWEEN ?1 AND ?2 AND lat BETWEEN ?3 AND ?4 AND lon BETWEEN ?5 AND ?6 \
+             AND year IS NOT NULL AND year <> ?7 AND id <> ?8",
+        )?;
+        for row in r0..=r1 {
+            let (a, b) = (row * GRID_ROW + c0, row * GRID_ROW + c1);
+            for hit in stmt.query_map(params![a, b, lat0, lat1, lon0, lon1, year, id], map)? {
+                near.push(hit?);
+            }
+        }
+    } else {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, clue_id, year, lon, lat FROM issues \
+             WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4 \
+             AND year IS NOT NULL AND year <> ?5 AND id <> ?6",
+        )?;
+        for hit in stmt.query_map(params![lat0, lat1, lon0, lon1, year, id], map)? {
+            near.push(hit?);
+        }
+    }
     if near.is_empty() {
         return Ok(Vec::new());
     }
@@ -713,6 +746,34 @@ mod tests {
             "{d}"
         );
         assert!((d - 969.698).abs() < 0.01, "{d}");
+    }
+
+    #[test]
+    fn grid_cell_agrees_with_sqlite() {
+        let conn = Connection::open_in_memory().unwrap();
+        for (lon, lat) in [
+            (117.2, 29.3),
+            (117.21, 29.31),
+            (116.999_999_999, 28.999_999_999),
+            (-180.0, -90.0),
+            (180.0, 90.0),
+            (0.0, 0.0),
+            (117.199_999_999_999_99, 29.300_000_000_000_01),
+        ] {
+            let sql: i64 = conn
+                .query_row(
+                    "SELECT CAST((?2 + 90.0) * 100.0 AS INTEGER) * 36001 \
+                     + CAST((?1 + 180.0) * 100.0 AS INTEGER)",
+                    params![lon, lat],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let (r, c) = grid_cell(lon, lat);
+            assert_eq!(r * GRID_ROW + c, sql, "{lon} {lat}");
+        }
+        // 117.2°E 29.3°N: row floor(119.3 × 100) = 11930 (or 11929 by rounding), column 29720.
+        let (r, c) = grid_cell(117.2, 29.3);
+        assert!((11929..=11930).contains(&r) && (29719..=29720).contains(&c));
     }
 
     #[test]

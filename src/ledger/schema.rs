@@ -49,9 +49,13 @@ CREATE TABLE issues (
     import_id        INTEGER NOT NULL REFERENCES imports(id),
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL,
+    -- A 0.01° grid cell for the look-back bounding-box prefilter (see import::grid_cell).
+    cell             INTEGER GENERATED ALWAYS AS
+                       (CAST((lat + 90.0) * 100.0 AS INTEGER) * 36001
+                        + CAST((lon + 180.0) * 100.0 AS INTEGER)) STORED,
     UNIQUE (clue_id, batch)
 );
-CREATE INDEX issues_lat_lon ON issues (lat, lon);
+CREATE INDEX issues_cell ON issues (cell);
 CREATE INDEX issues_status ON issues (status);
 CREATE INDEX issues_county ON issues (county);
 CREATE INDEX issues_year ON issues (year);
