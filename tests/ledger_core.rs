@@ -284,6 +284,25 @@ fn stale_version_is_a_conflict() {
         other => panic!("expected conflict, got {other:?}"),
     }
     assert_eq!(l.get(id).unwrap().status, Status::Confirmed);
+    // The same through two connections (two officials' sessions) on one file.
+    let mut other = open(&dir);
+    other
+        .transition(id, 2, Status::Rectifying, "乙", "", None, None, None)
+        .unwrap();
+    let err = l
+        .transition(id, 2, Status::Rectifying, "甲", "", None, None, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LedgerError::Conflict {
+                current_version: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(l.history(id).unwrap().len(), 3);
     assert!(matches!(
         l.transition(999, 1, Status::Confirmed, "甲", "", None, None, None),
         Err(LedgerError::NotFound(999))

@@ -137,6 +137,47 @@ pub fn feature_table(
     }
 }
 
+/// The longest DBF character value.
+const DBF_MAX_BYTES: usize = 254;
+
+/// A value as the DBF can hold it: characters the encoding cannot represent become `?`, and a
+/// value longer than 254 encoded bytes is cut at a character boundary and ends with `…`
+/// (GeoJSON keeps the full text).
+pub fn fit_dbf(text: &str, encoding: DbfEncoding) -> String {
+    let width = |c: char| -> Option<usize> {
+        match encoding {
+            DbfEncoding::Utf8 => Some(c.len_utf8()),
+            DbfEncoding::Gbk => {
+                let mut buf = [0u8; 4];
+                let (bytes, _, bad) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+                (!bad).then_some(bytes.len())
+            }
+        }
+    };
+    let ellipsis = width('…').unwrap_or(3);
+    let mut out = String::with_capacity(text.len());
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| width(c).unwrap_or(1)).sum();
+    let budget = if total > DBF_MAX_BYTES {
+        DBF_MAX_BYTES - ellipsis
+    } else {
+        DBF_MAX_BYTES
+    };
+    for c in text.chars() {
+        let (c, w) = match width(c) {
+            Some(w) => (c, w),
+            None => ('?', 1),
+        };
+        if used + w > budget {
+            out.push('…');
+            return out;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
 impl Ledger {
     /// Write the entries matching `filter` as a GeoJSON FeatureCollection (patches where
     /// present, else points, with [`ExportGeometry::Patches`]). Returns the number written.
@@ -164,6 +205,11 @@ impl Ledger {
     ) -> LedgerResult<usize> {
         let entries = self.list_all(filter)?;
         let mut table = feature_table(&entries, geometry, false);
+        for f in &mut table.features {
+            for v in &mut f.values {
+                *v = fit_dbf(v, encoding);
+            }
+        }
         table.encoding = Some(match encoding {
             DbfEncoding::Gbk => "GBK".into(),
             DbfEncoding::Utf8 => "UTF-8".into(),
@@ -177,6 +223,27 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_and_unmappable_values_fit_the_dbf() {
+        // 200 CJK characters: 400 bytes in GBK, 600 in UTF-8.
+        let long = "整".repeat(200);
+        let gbk = fit_dbf(&long, DbfEncoding::Gbk);
+        // 252 bytes of text (126 characters) + … (2 bytes in GBK) = 254.
+        assert_eq!(gbk.chars().count(), 127);
+        assert!(gbk.ends_with('…'));
+        let utf8 = fit_dbf(&long, DbfEncoding::Utf8);
+        // (254 − 3) / 3 = 83 characters + … (3 bytes) = 252 bytes.
+        assert_eq!(utf8.chars().count(), 84);
+        assert!(utf8.len() <= 254);
+        assert_eq!(
+            fit_dbf("瑶里自然保护区", DbfEncoding::Gbk),
+            "瑶里自然保护区"
+        );
+        // U+1F600 has no GBK code.
+        assert_eq!(fit_dbf("a\u{1F600}b", DbfEncoding::Gbk), "a?b");
+        assert_eq!(fit_dbf("a\u{1F600}b", DbfEncoding::Utf8), "a\u{1F600}b");
+    }
 
     #[test]
     fn field_names_fit_dbf() {
