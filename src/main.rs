@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use redline::config::Config;
 use redline::review::{ReportFormat, Reviewer};
 
+mod cli_ledger;
+
 #[derive(Parser)]
 #[command(name = "redline", version, about = "宅基地用地审查与绿盾遥感线索核查 (Jingdezhen)")]
 struct Cli {
@@ -38,6 +40,24 @@ enum Command {
         /// Text encoding of TXT / shapefile output.
         #[arg(long, value_enum, default_value = "gbk")]
         encoding: redline::formats::convert::OutputEncoding,
+    },
+    /// Place remote-sensing clues in reserves and zones (绿盾线索核查); prints JSON.
+    Inspect {
+        #[arg(long)]
+        config: PathBuf,
+        /// Clue lists: CSV, XLSX, shapefile or GeoJSON.
+        #[arg(required = true)]
+        clues: Vec<PathBuf>,
+        /// Print only the summary and problems, not every clue.
+        #[arg(long)]
+        summary_only: bool,
+    },
+    /// The rectification ledger (问题台账).
+    Ledger {
+        #[arg(long)]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: cli_ledger::LedgerCommand,
     },
     /// Write the deterministic demo fixtures or a county-scale benchmark set.
     Generate {
@@ -93,6 +113,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let n = redline::formats::convert::convert(&input, &output, &working, encoding)?;
             eprintln!("已转换 {n} 个地块: {} → {}", input.display(), output.display());
         }
+        Command::Inspect {
+            config,
+            clues,
+            summary_only,
+        } => {
+            let inspector = redline::inspect::Inspector::load(Config::load(&config)?)?;
+            let (report, _) = redline::inspect::inspect_files(&inspector, &clues)?;
+            for p in &report.problems {
+                eprintln!("{p}");
+            }
+            let json = if summary_only {
+                serde_json::json!({"summary": report.summary, "problems": report.problems,
+                    "warnings": report.warnings, "layers": report.layers})
+            } else {
+                serde_json::to_value(&report)?
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Command::Ledger { config, command } => cli_ledger::run(&config, command)?,
         Command::Generate { out, scale, seed } => {
             let scale = match scale {
                 ScaleArg::Demo => redline::generate::Scale::Demo,
