@@ -1,1 +1,3 @@
 //! The deterministic generator of fixtures and county-scale benchmark data.
+
+pub mod inspect;
