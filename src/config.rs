@@ -225,7 +225,11 @@ struct RawLayer {
 /// The 1-based line of a byte offset in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 impl Config {
@@ -273,7 +277,9 @@ impl Config {
             if !matches!(c, "农用地" | "建设用地" | "未利用地") {
                 return Err(err(
                     line_of(text, cat.span().start),
-                    format!("land_class_categories.{code}: 必须是 农用地/建设用地/未利用地, got {c:?}"),
+                    format!(
+                        "land_class_categories.{code}: 必须是 农用地/建设用地/未利用地, got {c:?}"
+                    ),
                 ));
             }
             categories.insert(code.clone(), c.to_string());
@@ -285,7 +291,10 @@ impl Config {
             let name = l.name.get_ref().trim().to_string();
             let name_line = line_of(text, l.name.span().start);
             if name.is_empty() {
-                return Err(err(name_line, "layer.name: 不能为空 (must not be empty)".into()));
+                return Err(err(
+                    name_line,
+                    "layer.name: 不能为空 (must not be empty)".into(),
+                ));
             }
             if layers.iter().any(|o| o.name == name) {
                 return Err(err(
@@ -434,7 +443,10 @@ mod tests {
             let text = format!("{head}{body}");
             let e = Config::parse(&text, &d.path().join("p.toml")).expect_err(body);
             let msg = e.to_string();
-            assert!(msg.contains(&format!("p.toml:{line}:")), "{msg} (want line {line})");
+            assert!(
+                msg.contains(&format!("p.toml:{line}:")),
+                "{msg} (want line {line})"
+            );
             assert!(msg.contains(key), "{msg} (want {key})");
         }
     }

@@ -58,7 +58,9 @@ impl std::fmt::Debug for Reprojector {
 pub fn normalize(def: &str) -> String {
     let t = def.trim();
     match t.split_once(':') {
-        Some((auth, code)) if auth.eq_ignore_ascii_case("epsg") && code.chars().all(|c| c.is_ascii_digit()) => {
+        Some((auth, code))
+            if auth.eq_ignore_ascii_case("epsg") && code.chars().all(|c| c.is_ascii_digit()) =>
+        {
             format!("EPSG:{code}")
         }
         _ => t.to_string(),
@@ -71,7 +73,11 @@ impl Reprojector {
     pub fn new(from: &str, to: &str) -> Result<Self> {
         let (from, to) = (normalize(from), normalize(to));
         if from == to {
-            return Ok(Reprojector { proj: None, from, to });
+            return Ok(Reprojector {
+                proj: None,
+                from,
+                to,
+            });
         }
         let proj = Proj::new_known_crs(&from, &to, None).map_err(|e| {
             Error::Crs(format!(

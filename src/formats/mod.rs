@@ -41,7 +41,9 @@ pub struct RawFeature {
 impl FeatureTable {
     /// The index of a field by name (case-insensitive).
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .position(|f| f.eq_ignore_ascii_case(name))
     }
 }
 
