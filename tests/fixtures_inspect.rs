@@ -57,7 +57,7 @@ fn demo_fixtures_are_reproducible() {
     assert_eq!(summary.reserves, 3);
     assert_eq!(summary.zone_polygons, 8);
     assert_eq!(summary.patches, 3);
-    assert_eq!(summary.clues, 14);
+    assert_eq!(summary.clues, 15);
 }
 
 /// The XLSX cells, read back with calamine, are the known clues in order with decimal degrees

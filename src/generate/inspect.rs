@@ -291,35 +291,37 @@ pub fn inspect_known_answers() -> Vec<ClueAnswer> {
     let gc = Some(("general_control", "一般控制区"));
     let mut v = vec![
         answer("LS2020-001", Point, "矿产资源开发", 2020, Some(FULIANG), r1, core, Some(0.0), true,
-            "国家级自然保护区核心区内的采矿（四类重点问题）"),
+            "国家级自然保护区内采石采砂（四类焦点问题；核心区）"),
         answer("LS2020-002", Point, "旅游开发", 2020, Some(FULIANG), r1, buffer, Some(0.0), true,
-            "国家级自然保护区缓冲区内的旅游设施（四类重点问题）"),
-        answer("LS2020-003", Point, "矿产资源开发", 2020, Some(FULIANG), r1, exp, Some(0.0), false,
-            "实验区：重点问题只限核心区、缓冲区"),
+            "国家级自然保护区缓冲区内的旅游设施（四类焦点问题）"),
+        answer("LS2020-003", Point, "旅游开发", 2020, Some(FULIANG), r1, exp, Some(0.0), false,
+            "实验区：旅游设施只在核心区、缓冲区内才属焦点问题"),
         answer("LS2020-004", Point, "居民点", 2020, Some(FULIANG), r1, core, Some(0.0), false,
-            "恰在核心区/缓冲区边界上（核心区边界的顶点）：功能区为闭集，取最严格者→核心区；居民点不属重点问题类型"),
+            "恰在核心区/缓冲区边界上（核心区边界的顶点）：功能区为闭集，取最严格者→核心区；居民点不属焦点问题类型"),
         answer("LS2020-005", Point, "农业开发", 2020, Some(FULIANG), r1, None, Some(NEAR_M), false,
             "保护区外 50 m（边界附近，≤ near_boundary_m），不在任何功能区内"),
         answer("LS2020-006", Point, "工业开发", 2020, Some(ZHUSHAN), None, None, None, false,
             "远离所有保护区（> 5 km）"),
         answer("LS2020-007", Point, "矿产资源开发", 2020, Some(LEPING), r2, core, Some(0.0), false,
-            "县级保护区：重点问题只限国家级、省级"),
+            "县级保护区：焦点问题只限国家级、省级"),
         answer("LS2020-008", Point, "居民点", 2020, Some(FULIANG), r3, cp, Some(0.0), false,
-            "跨县保护地的浮梁县一侧；居民点不属重点问题类型"),
+            "跨县保护地的浮梁县一侧；居民点不属焦点问题类型"),
         answer("LS2020-009", Point, "农业开发", 2020, Some(CHANGJIANG), r3, gc, Some(0.0), false,
-            "跨县保护地的昌江区一侧；一般控制区，农业开发不属重点问题类型"),
+            "跨县保护地的昌江区一侧；一般控制区，农业开发不属焦点问题类型"),
         answer("LS2020-010", Point, "其他", 2020, None, None, None, None, false,
             "景德镇市界外（约 9.8 km，鄱阳县方向）：无县区、无保护区"),
         answer("LS2020-011", Point, "交通开发", 2020, Some(LEPING), r2, exp, Some(0.0), false,
             "县级保护区的实验区"),
         answer("LS2019-012", Point, "养殖", 2019, Some(FULIANG), r1, exp, Some(0.0), false,
             "实验区；2019 年线索，距 LS2020-003 约 80 m（回头看 lookback_m = 200 内）"),
+        answer("LS2020-013", Point, "矿产资源开发", 2020, Some(FULIANG), r1, exp, Some(0.0), true,
+            "国家级自然保护区内采石采砂、工矿用地不论功能区（四类焦点问题），实验区亦然"),
         answer("TB2020-001", Patch, "矿产资源开发", 2020, Some(FULIANG), r1, core, Some(0.0), true,
-            "图斑跨核心区/缓冲区直线边界：核心区 100×40 = 4000 m²，缓冲区 100×20 = 2000 m²；国家级核心区采矿"),
+            "图斑跨核心区/缓冲区直线边界：核心区 100×40 = 4000 m²，缓冲区 100×20 = 2000 m²；国家级保护区内采矿"),
         answer("TB2020-002", Patch, "农业开发", 2020, Some(FULIANG), r1, exp, Some(0.0), false,
             "图斑跨保护区外边界直线段：实验区 80×30 = 2400 m²，区外 80×20 = 1600 m²"),
         answer("TB2020-003", Patch, "矿产资源开发", 2020, Some(LEPING), r2, core, Some(0.0), false,
-            "县级保护区核心区内 50×50 = 2500 m²；县级不属重点问题"),
+            "县级保护区核心区内 50×50 = 2500 m²；县级不属焦点问题"),
     ];
     for a in v.iter_mut() {
         a.zones = match a.id {
@@ -487,6 +489,17 @@ fn point_designs() -> Vec<PointDesign> {
             "浮梁县",
             1800.0,
             "2019-2",
+        ),
+        d(
+            "LS2020-013",
+            Place::Polar {
+                r: 0,
+                rho: 3850.0,
+                deg: 60.0,
+            },
+            "浮梁县",
+            2300.0,
+            "2020-2",
         ),
     ]
 }
@@ -874,6 +887,7 @@ fn build(scale: Scale, seed: u64, prj: &Projections) -> Result<Dataset> {
     }
     let order: Vec<&str> = designs.iter().map(|d| d.id).collect();
     points.sort_by_key(|(d, _)| order.iter().position(|id| *id == d.id));
+    patches.sort_by_key(|p| p.0);
 
     if scale == Scale::County {
         add_generated_reserves(&mut reserves, &mut rng, prj)?;
