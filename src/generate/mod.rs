@@ -19,6 +19,7 @@
 //! gives the same bytes on every machine.
 
 pub mod frame;
+pub mod inspect;
 pub mod known;
 pub mod rng;
 pub mod synth;
