@@ -65,9 +65,9 @@ enum Command {
         out: PathBuf,
         #[arg(long, value_enum, default_value = "demo")]
         scale: ScaleArg,
-        /// Seed of the generator (the committed fixtures use the default).
-        #[arg(long, default_value_t = redline::generate::DEMO_SEED)]
-        seed: u64,
+        /// Seed of the generators (default: the seeds of the committed fixtures).
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -133,11 +133,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Ledger { config, command } => cli_ledger::run(&config, command)?,
         Command::Generate { out, scale, seed } => {
-            let scale = match scale {
-                ScaleArg::Demo => redline::generate::Scale::Demo,
-                ScaleArg::County => redline::generate::Scale::County,
+            use redline::generate::{self as g, inspect as gi};
+            let (rs, is) = match scale {
+                ScaleArg::Demo => (g::Scale::Demo, gi::Scale::Demo),
+                ScaleArg::County => (g::Scale::County, gi::Scale::County),
             };
-            let review = redline::generate::generate_review(&out.join("review"), scale, seed)?;
+            eprintln!("生成数据 (generating) → {} …", out.display());
+            let review =
+                g::generate_review(&out.join("review"), rs, seed.unwrap_or(g::DEMO_SEED))?;
             eprintln!(
                 "审查数据 {}: {} 个文件, 地类图斑 {}, 永久基本农田 {}, 地块 {}",
                 out.join("review").display(),
@@ -145,6 +148,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 review.landuse,
                 review.farmland,
                 review.parcels
+            );
+            let inspect =
+                gi::generate_inspect(&out.join("inspect"), is, seed.unwrap_or(gi::DEMO_SEED))?;
+            eprintln!(
+                "绿盾数据 {}: {} 个文件",
+                out.join("inspect").display(),
+                inspect.files.len()
             );
         }
     }
