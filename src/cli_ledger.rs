@@ -115,7 +115,10 @@ pub struct FilterArgs {
 impl FilterArgs {
     fn filter(&self) -> anyhow::Result<Filter> {
         let status = match &self.status {
-            Some(s) => Some(Status::parse(s).ok_or_else(|| anyhow::anyhow!("未知状态 (unknown status) {s:?}"))?),
+            Some(s) => Some(
+                Status::parse(s)
+                    .ok_or_else(|| anyhow::anyhow!("未知状态 (unknown status) {s:?}"))?,
+            ),
             None => None,
         };
         Ok(Filter {
@@ -173,9 +176,9 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
                 report.problems.len()
             );
             if apply_changes && !imported.differences.is_empty() {
-                let reason = reason
-                    .filter(|r| !r.trim().is_empty())
-                    .ok_or_else(|| anyhow::anyhow!("--apply-changes 需要 --reason (a reason is required)"))?;
+                let reason = reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
+                    anyhow::anyhow!("--apply-changes 需要 --reason (a reason is required)")
+                })?;
                 let applied = ledger.apply_changes(&imported.differences, &who, &reason)?;
                 eprintln!("已应用差异 {} 条", applied.len());
             }
@@ -190,7 +193,9 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
             let f = filter.filter()?;
             let total = ledger.count(&f)?;
             let entries = ledger.list(&f, offset, limit)?;
-            print(&serde_json::json!({"total": total, "offset": offset, "limit": limit, "entries": entries}))?;
+            print(
+                &serde_json::json!({"total": total, "offset": offset, "limit": limit, "entries": entries}),
+            )?;
         }
         LedgerCommand::Show { id } => {
             let ledger = open(&config)?;
@@ -207,7 +212,8 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
             unit,
             measures,
         } => {
-            let to = Status::parse(&to).ok_or_else(|| anyhow::anyhow!("未知状态 (unknown status) {to:?}"))?;
+            let to = Status::parse(&to)
+                .ok_or_else(|| anyhow::anyhow!("未知状态 (unknown status) {to:?}"))?;
             let mut ledger = open(&config)?;
             let entry = ledger.transition(
                 id,
@@ -240,13 +246,24 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
                     eprintln!("已写出 {}", p.display());
                 }
                 SummaryFormat::Csv => {
-                    let p = out.ok_or_else(|| anyhow::anyhow!("csv 需要 --out FILE (one file per sheet is written beside it)"))?;
-                    let enc = if gbk { CsvEncoding::Gbk } else { CsvEncoding::Utf8Bom };
+                    let p = out.ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "csv 需要 --out FILE (one file per sheet is written beside it)"
+                        )
+                    })?;
+                    let enc = if gbk {
+                        CsvEncoding::Gbk
+                    } else {
+                        CsvEncoding::Utf8Bom
+                    };
                     for sheet in Sheet::ALL {
                         let path = if sheet == Sheet::Summary {
                             p.clone()
                         } else {
-                            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                            let stem = p
+                                .file_stem()
+                                .map(|s| s.to_string_lossy().into_owned())
+                                .unwrap_or_default();
                             p.with_file_name(format!("{stem}_{}.csv", sheet.name()))
                         };
                         summary.write_csv(&path, sheet, enc)?;
@@ -263,7 +280,11 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
         } => {
             let ledger = open(&config)?;
             let f = filter.filter()?;
-            let geometry = if patches { ExportGeometry::Patches } else { ExportGeometry::Points };
+            let geometry = if patches {
+                ExportGeometry::Patches
+            } else {
+                ExportGeometry::Points
+            };
             let n = match redline::formats::Kind::of(&out) {
                 Some(redline::formats::Kind::Shapefile) => {
                     let enc = if utf8 {
@@ -273,7 +294,9 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
                     };
                     ledger.export_shapefile(&out, &f, geometry, enc)?
                 }
-                Some(redline::formats::Kind::GeoJson) => ledger.export_geojson(&out, &f, geometry)?,
+                Some(redline::formats::Kind::GeoJson) => {
+                    ledger.export_geojson(&out, &f, geometry)?
+                }
                 _ => anyhow::bail!("导出格式须为 .geojson 或 .shp: {}", out.display()),
             };
             eprintln!("已导出 {n} 条到 {}", out.display());

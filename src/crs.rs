@@ -30,7 +30,7 @@ pub fn gk3_epsg_without_prefix(zone: u32) -> Option<u32> {
 pub fn zone_of_prefixed_easting(easting: f64) -> Option<u32> {
     if easting >= 1.0e7 && easting.is_finite() {
         let z = (easting / 1.0e6).floor();
-        (z >= 1.0 && z <= 60.0).then_some(z as u32)
+        (1.0..=60.0).contains(&z).then_some(z as u32)
     } else {
         None
     }
@@ -214,7 +214,10 @@ pub fn esri_wkt(crs: &str) -> Option<String> {
     };
     let cm = zone * 3;
     let (name, fe) = if prefixed {
-        (format!("CGCS2000_3_Degree_GK_Zone_{zone}"), zone as f64 * 1.0e6 + 500000.0)
+        (
+            format!("CGCS2000_3_Degree_GK_Zone_{zone}"),
+            zone as f64 * 1.0e6 + 500000.0,
+        )
     } else {
         (format!("CGCS2000_3_Degree_GK_CM_{cm}E"), 500000.0)
     };
@@ -247,7 +250,10 @@ mod wkt_tests {
                 (519431.2652, 3242537.3942)
             };
             let (a, b) = r.point(x, y).expect("convert");
-            assert!((a - x).abs() < 1e-6 && (b - y).abs() < 1e-6, "{code}: {a} {b}");
+            assert!(
+                (a - x).abs() < 1e-6 && (b - y).abs() < 1e-6,
+                "{code}: {a} {b}"
+            );
         }
         assert_eq!(prefixed_zone_of("EPSG:4527"), Some(39));
         assert_eq!(prefixed_zone_of("EPSG:4548"), None);

@@ -60,7 +60,11 @@ pub fn layer_sha256(path: &Path) -> Result<String> {
     let mut h = Sha256::new();
     for f in layer_files(path) {
         let bytes = crate::error::read_file(&f)?;
-        h.update(f.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default());
+        h.update(
+            f.extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(&bytes);
     }
@@ -73,7 +77,10 @@ fn hex(bytes: &[u8]) -> String {
 
 fn envelope(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
     let r = mp.bounding_rect()?;
-    Some(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+    Some(Rectangle::from_corners(
+        [r.min().x, r.min().y],
+        [r.max().x, r.max().y],
+    ))
 }
 
 impl Layer {
@@ -94,30 +101,26 @@ impl Layer {
         let source_crs = match (&table.crs, &config.crs) {
             (Some(c), _) => c.clone(),
             (None, Some(c)) => c.clone(),
-            (None, None) => {
-                return Err(Error::input(
-                    &config.path,
-                    0,
-                    format!(
-                        "图层 {} 未说明坐标系 (no .prj): add `crs = \"EPSG:…\"` to its [[layer]] entry",
-                        config.name
-                    ),
-                ))
-            }
+            (None, None) => return Err(Error::input(
+                &config.path,
+                0,
+                format!(
+                    "图层 {} 未说明坐标系 (no .prj): add `crs = \"EPSG:…\"` to its [[layer]] entry",
+                    config.name
+                ),
+            )),
         };
         let reproject = Reprojector::new(&source_crs, working_crs)
             .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;
         let id_idx = match &config.id_field {
-            Some(f) => Some(table.field_index(f).ok_or_else(|| {
-                Error::Config {
-                    file: config.path.clone(),
-                    line: 0,
-                    message: format!(
-                        "图层 {} 没有字段 {f:?} (id_field not found; fields: {})",
-                        config.name,
-                        table.fields.join(", ")
-                    ),
-                }
+            Some(f) => Some(table.field_index(f).ok_or_else(|| Error::Config {
+                file: config.path.clone(),
+                line: 0,
+                message: format!(
+                    "图层 {} 没有字段 {f:?} (id_field not found; fields: {})",
+                    config.name,
+                    table.fields.join(", ")
+                ),
             })?),
             None => None,
         };
@@ -164,7 +167,11 @@ impl Layer {
                 }
             };
             reproject.geometry_in_place(&mut geometry).map_err(|e| {
-                Error::input(&config.path, 0, format!("图层 {} 要素 {}: {e}", config.name, i + 1))
+                Error::input(
+                    &config.path,
+                    0,
+                    format!("图层 {} 要素 {}: {e}", config.name, i + 1),
+                )
             })?;
             let id = id_idx
                 .and_then(|k| raw.values.get(k))
@@ -216,7 +223,10 @@ impl Layer {
 
     /// The value of attribute `field` of feature `i` (case-insensitive field name).
     pub fn attr(&self, i: usize, field: &str) -> Option<&str> {
-        let k = self.fields.iter().position(|f| f.eq_ignore_ascii_case(field))?;
+        let k = self
+            .fields
+            .iter()
+            .position(|f| f.eq_ignore_ascii_case(field))?;
         self.features.get(i)?.values.get(k).map(|s| s.as_str())
     }
 }

@@ -11,7 +11,11 @@ use redline::review::{ReportFormat, Reviewer};
 mod cli_ledger;
 
 #[derive(Parser)]
-#[command(name = "redline", version, about = "宅基地用地审查与绿盾遥感线索核查 (Jingdezhen)")]
+#[command(
+    name = "redline",
+    version,
+    about = "宅基地用地审查与绿盾遥感线索核查 (Jingdezhen)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -111,7 +115,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => "EPSG:4527".to_string(),
             };
             let n = redline::formats::convert::convert(&input, &output, &working, encoding)?;
-            eprintln!("已转换 {n} 个地块: {} → {}", input.display(), output.display());
+            eprintln!(
+                "已转换 {n} 个地块: {} → {}",
+                input.display(),
+                output.display()
+            );
         }
         Command::Inspect {
             config,
@@ -139,8 +147,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ScaleArg::County => (g::Scale::County, gi::Scale::County),
             };
             eprintln!("生成数据 (generating) → {} …", out.display());
-            let review =
-                g::generate_review(&out.join("review"), rs, seed.unwrap_or(g::DEMO_SEED))?;
+            let review = g::generate_review(&out.join("review"), rs, seed.unwrap_or(g::DEMO_SEED))?;
             eprintln!(
                 "审查数据 {}: {} 个文件, 地类图斑 {}, 永久基本农田 {}, 地块 {}",
                 out.join("review").display(),

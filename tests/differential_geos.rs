@@ -32,7 +32,9 @@ const Y0: f64 = 3_242_537.394;
 
 /// A star-shaped simple polygon around (cx, cy): `n` vertices at sorted angles, radii in [r0, r1].
 fn star(rng: &mut Rng, cx: f64, cy: f64, n: usize, r0: f64, r1: f64) -> Polygon<f64> {
-    let mut angles: Vec<f64> = (0..n).map(|_| rng.range(0.0, std::f64::consts::TAU)).collect();
+    let mut angles: Vec<f64> = (0..n)
+        .map(|_| rng.range(0.0, std::f64::consts::TAU))
+        .collect();
     angles.sort_by(f64::total_cmp);
     angles.dedup_by(|a, b| (*a - *b).abs() < 1e-6);
     let mut pts: Vec<Coord<f64>> = angles
@@ -70,8 +72,16 @@ fn to_geos(p: &MultiPolygon<f64>) -> geos::Geometry {
 fn geos_areas(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> (f64, f64, f64) {
     let ga = to_geos(a);
     let gb = to_geos(b);
-    let inter = ga.intersection(&gb).expect("geos intersection").area().expect("area");
-    let diff = ga.difference(&gb).expect("geos difference").area().expect("area");
+    let inter = ga
+        .intersection(&gb)
+        .expect("geos intersection")
+        .area()
+        .expect("area");
+    let diff = ga
+        .difference(&gb)
+        .expect("geos difference")
+        .area()
+        .expect("area");
     (ga.area().expect("area"), inter, diff)
 }
 
@@ -80,16 +90,26 @@ struct Worst {
     case: String,
 }
 
-fn compare(kind: &str, i: usize, parcel: &MultiPolygon<f64>, feature: &MultiPolygon<f64>, worst: &mut Worst) {
+fn compare(
+    kind: &str,
+    i: usize,
+    parcel: &MultiPolygon<f64>,
+    feature: &MultiPolygon<f64>,
+    worst: &mut Worst,
+) {
     let base = OverlayBase::new(parcel).expect("parcel");
     let (_, ours_inter) = base.intersection(feature);
     let (_, ours_diff) = base.difference_all([feature]);
     let (area, inter, diff) = geos_areas(parcel, feature);
-    for (what, ours, theirs) in [("intersection", ours_inter, inter), ("difference", ours_diff, diff)] {
+    for (what, ours, theirs) in [
+        ("intersection", ours_inter, inter),
+        ("difference", ours_diff, diff),
+    ] {
         let rel = (ours - theirs).abs() / area;
         if rel > worst.rel {
             worst.rel = rel;
-            worst.case = format!("{kind} #{i} {what}: redline {ours} GEOS {theirs} (parcel {area})");
+            worst.case =
+                format!("{kind} #{i} {what}: redline {ours} GEOS {theirs} (parcel {area})");
         }
         assert!(
             rel <= 1e-6,
@@ -101,25 +121,38 @@ fn compare(kind: &str, i: usize, parcel: &MultiPolygon<f64>, feature: &MultiPoly
 #[test]
 fn general_position_pairs_agree_with_geos() {
     let mut rng = Rng(20201123);
-    let mut worst = Worst { rel: 0.0, case: String::new() };
+    let mut worst = Worst {
+        rel: 0.0,
+        case: String::new(),
+    };
     for i in 0..2000 {
         let cx = X0 + rng.range(-50.0, 50.0);
         let cy = Y0 + rng.range(-50.0, 50.0);
         let parcel = MultiPolygon(vec![star(&mut rng, cx, cy, 4 + (i % 9), 4.0, 12.0)]);
         // Half the features are big (many vertices: the clipping path), half small.
-        let n = if i % 2 == 0 { 200 + (i % 7) * 50 } else { 5 + i % 11 };
+        let n = if i % 2 == 0 {
+            200 + (i % 7) * 50
+        } else {
+            5 + i % 11
+        };
         let fx = cx + rng.range(-15.0, 15.0);
         let fy = cy + rng.range(-15.0, 15.0);
         let feature = MultiPolygon(vec![star(&mut rng, fx, fy, n, 3.0, 30.0)]);
         compare("general", i, &parcel, &feature, &mut worst);
     }
-    eprintln!("general position: worst relative difference {:e} ({})", worst.rel, worst.case);
+    eprintln!(
+        "general position: worst relative difference {:e} ({})",
+        worst.rel, worst.case
+    );
 }
 
 #[test]
 fn shared_and_aligned_edges_agree_with_geos() {
     let mut rng = Rng(42);
-    let mut worst = Worst { rel: 0.0, case: String::new() };
+    let mut worst = Worst {
+        rel: 0.0,
+        case: String::new(),
+    };
     for i in 0..2000 {
         // Parcels and features on a 0.5 m grid: shared edges, shared corners, containment.
         let q = |rng: &mut Rng, a: f64, b: f64| (rng.range(a, b) * 2.0).round() / 2.0;
@@ -135,32 +168,60 @@ fn shared_and_aligned_edges_agree_with_geos() {
         }
         compare("aligned", i, &parcel, &feature, &mut worst);
     }
-    eprintln!("aligned edges: worst relative difference {:e} ({})", worst.rel, worst.case);
+    eprintln!(
+        "aligned edges: worst relative difference {:e} ({})",
+        worst.rel, worst.case
+    );
 }
 
 #[test]
 fn nearly_degenerate_pairs_agree_with_geos() {
     let mut rng = Rng(7);
-    let mut worst = Worst { rel: 0.0, case: String::new() };
+    let mut worst = Worst {
+        rel: 0.0,
+        case: String::new(),
+    };
     for i in 0..2000 {
         // A feature whose edge sits within 1e-4 … 1e-9 m of the parcel's edge (slivers),
         // sometimes slightly rotated so the edges cross at a tiny angle.
         let offset = 10f64.powf(-rng.range(4.0, 9.0)) * if i % 2 == 0 { 1.0 } else { -1.0 };
         let (w, h) = (rng.range(5.0, 15.0), rng.range(5.0, 15.0));
         let parcel = MultiPolygon(vec![rect(X0, Y0, w, h)]);
-        let tilt = if i % 4 == 0 { rng.range(-1e-7, 1e-7) } else { 0.0 };
+        let tilt = if i % 4 == 0 {
+            rng.range(-1e-7, 1e-7)
+        } else {
+            0.0
+        };
         let fx = X0 + w + offset;
         let ring = vec![
             Coord { x: fx, y: Y0 - 5.0 },
-            Coord { x: fx + 30.0, y: Y0 - 5.0 },
-            Coord { x: fx + 30.0, y: Y0 + h + 5.0 },
-            Coord { x: fx - w / 2.0 + tilt, y: Y0 + h + 5.0 },
-            Coord { x: fx - w / 2.0, y: Y0 + h / 2.0 },
-            Coord { x: fx + tilt, y: Y0 + h / 2.0 - 1.0 },
+            Coord {
+                x: fx + 30.0,
+                y: Y0 - 5.0,
+            },
+            Coord {
+                x: fx + 30.0,
+                y: Y0 + h + 5.0,
+            },
+            Coord {
+                x: fx - w / 2.0 + tilt,
+                y: Y0 + h + 5.0,
+            },
+            Coord {
+                x: fx - w / 2.0,
+                y: Y0 + h / 2.0,
+            },
+            Coord {
+                x: fx + tilt,
+                y: Y0 + h / 2.0 - 1.0,
+            },
             Coord { x: fx, y: Y0 - 5.0 },
         ];
         let feature = MultiPolygon(vec![Polygon::new(LineString::new(ring), vec![])]);
         compare("degenerate", i, &parcel, &feature, &mut worst);
     }
-    eprintln!("nearly degenerate: worst relative difference {:e} ({})", worst.rel, worst.case);
+    eprintln!(
+        "nearly degenerate: worst relative difference {:e} ({})",
+        worst.rel, worst.case
+    );
 }

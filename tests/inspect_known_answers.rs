@@ -28,21 +28,33 @@ fn check(p: &Placement, a: &ClueAnswer) -> Vec<String> {
     let mut errs = Vec::new();
     let zone = p.zone.map(|z| z.as_str());
     if p.county.as_deref() != a.county || p.county_code.as_deref() != a.county_code {
-        errs.push(format!("county {:?}/{:?} want {:?}/{:?}", p.county_code, p.county, a.county_code, a.county));
+        errs.push(format!(
+            "county {:?}/{:?} want {:?}/{:?}",
+            p.county_code, p.county, a.county_code, a.county
+        ));
     }
     if p.reserve.as_deref() != a.reserve || p.reserve_level.as_deref() != a.reserve_level {
-        errs.push(format!("reserve {:?} ({:?}) want {:?} ({:?})", p.reserve, p.reserve_level, a.reserve, a.reserve_level));
+        errs.push(format!(
+            "reserve {:?} ({:?}) want {:?} ({:?})",
+            p.reserve, p.reserve_level, a.reserve, a.reserve_level
+        ));
     }
     if zone != a.zone || p.zone_cn != a.zone_cn {
-        errs.push(format!("zone {zone:?} {:?} want {:?} {:?}", p.zone_cn, a.zone, a.zone_cn));
+        errs.push(format!(
+            "zone {zone:?} {:?} want {:?} {:?}",
+            p.zone_cn, a.zone, a.zone_cn
+        ));
     }
     match (p.distance_m, a.distance_m) {
         (Some(x), Some(y)) if (x - y).abs() <= 0.01 => {}
         (None, None) => {}
         (x, y) => errs.push(format!("distance {x:?} want {y:?}")),
     }
-    if p.focus != a.focus || p.focus != !p.focus_reasons.is_empty() {
-        errs.push(format!("focus {} {:?} want {} ({})", p.focus, p.focus_reasons, a.focus, a.why));
+    if p.focus != a.focus || p.focus == p.focus_reasons.is_empty() {
+        errs.push(format!(
+            "focus {} {:?} want {} ({})",
+            p.focus, p.focus_reasons, a.focus, a.why
+        ));
     }
     if p.departments.is_empty() {
         errs.push("no department".into());
@@ -55,7 +67,10 @@ fn check(p: &Placement, a: &ClueAnswer) -> Vec<String> {
                 .find(|g| g.reserve == want.reserve && g.zone.as_str() == want.zone)
                 .map(|g| g.area_m2);
             if !hit.is_some_and(|h| (h - want.area_m2).abs() <= 0.01) {
-                errs.push(format!("patch area {} {}: {hit:?} want {}", want.reserve, want.zone, want.area_m2));
+                errs.push(format!(
+                    "patch area {} {}: {hit:?} want {}",
+                    want.reserve, want.zone, want.area_m2
+                ));
             }
         }
         let inside: usize = a.zones.iter().filter(|z| z.zone != "outside").count();
@@ -68,8 +83,15 @@ fn check(p: &Placement, a: &ClueAnswer) -> Vec<String> {
 
 fn check_file(file: &str, source: ClueSource) {
     let (placed, _) = placements(file);
-    let answers: Vec<ClueAnswer> = inspect_known_answers().into_iter().filter(|a| a.source == source).collect();
-    assert_eq!(placed.len(), answers.len(), "{file}: every clue placed (bad rows excepted)");
+    let answers: Vec<ClueAnswer> = inspect_known_answers()
+        .into_iter()
+        .filter(|a| a.source == source)
+        .collect();
+    assert_eq!(
+        placed.len(),
+        answers.len(),
+        "{file}: every clue placed (bad rows excepted)"
+    );
     let mut errs = Vec::new();
     for a in &answers {
         match placed.iter().find(|p| p.id == a.id) {
@@ -102,7 +124,10 @@ fn bad_rows_are_located_and_the_rest_go_on() {
     assert_eq!(problems.len(), bad.len(), "{problems:?}");
     for b in bad {
         let at = format!("clues_gbk.csv:{}:{}:", b.line, b.column);
-        assert!(problems.iter().any(|p| p.contains(&at)), "{at} not in {problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains(&at)),
+            "{at} not in {problems:?}"
+        );
     }
 }
 
@@ -120,7 +145,9 @@ fn placement_is_deterministic_under_reordering() {
 }
 
 fn schema(name: &str) -> serde_json::Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/contracts").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/contracts")
+        .join(name);
     serde_json::from_slice(&std::fs::read(path).expect("schema")).expect("schema json")
 }
 
@@ -133,15 +160,25 @@ fn cli_json_follows_the_inspect_contract() {
         .arg(dir().join("clues/patches.shp"))
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let validator = jsonschema::validator_for(&schema("inspect.schema.json")).expect("schema");
-    let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let s = &json["summary"];
     let n = json["clues"].as_array().map(|a| a.len()).unwrap_or(0) as u64;
     assert_eq!(s["clues"].as_u64(), Some(n));
-    let parts = ["in_reserve", "near_boundary", "outside"].iter().filter_map(|k| s[k].as_u64()).sum::<u64>();
+    let parts = ["in_reserve", "near_boundary", "outside"]
+        .iter()
+        .filter_map(|k| s[k].as_u64())
+        .sum::<u64>();
     assert_eq!(parts, n);
     // The bad rows are named on stderr with file:line:column.
     let stderr = String::from_utf8_lossy(&out.stderr);

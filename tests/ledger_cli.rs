@@ -32,7 +32,11 @@ fn redline(project: &Path, args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -51,22 +55,77 @@ fn import_life_cycle_conflict_and_forms() {
     assert_eq!(second["added"], 0, "idempotent: {second}");
     assert_eq!(second["unchanged"].as_u64(), Some(added));
 
-    let list = json(&redline(&project, &["list", "--status", "待核查", "--limit", "5"]));
+    let list = json(&redline(
+        &project,
+        &["list", "--status", "待核查", "--limit", "5"],
+    ));
     assert_eq!(list["total"].as_u64(), Some(added));
     assert_eq!(list["entries"].as_array().map(|a| a.len()), Some(5));
     let id = list["entries"][0]["id"].as_i64().expect("id");
     let id_s = id.to_string();
     let v = |e: &serde_json::Value| e["version"].as_i64().expect("version").to_string();
 
-    let e = json(&redline(&project, &["transition", &id_s, "--version", &v(&list["entries"][0]), "--to", "属实", "--who", "李四", "--reason", "现场核实"]));
+    let e = json(&redline(
+        &project,
+        &[
+            "transition",
+            &id_s,
+            "--version",
+            &v(&list["entries"][0]),
+            "--to",
+            "属实",
+            "--who",
+            "李四",
+            "--reason",
+            "现场核实",
+        ],
+    ));
     assert_eq!(e["status"], "confirmed");
     // A stale version is refused.
-    let stale = redline(&project, &["transition", &id_s, "--version", "1", "--to", "rectifying", "--who", "王五"]);
+    let stale = redline(
+        &project,
+        &[
+            "transition",
+            &id_s,
+            "--version",
+            "1",
+            "--to",
+            "rectifying",
+            "--who",
+            "王五",
+        ],
+    );
     assert!(!stale.status.success());
     // An illegal move is refused.
-    let illegal = redline(&project, &["transition", &id_s, "--version", &v(&e), "--to", "closed", "--who", "王五"]);
+    let illegal = redline(
+        &project,
+        &[
+            "transition",
+            &id_s,
+            "--version",
+            &v(&e),
+            "--to",
+            "closed",
+            "--who",
+            "王五",
+        ],
+    );
     assert!(!illegal.status.success());
-    let e = json(&redline(&project, &["transition", &id_s, "--version", &v(&e), "--to", "rectifying", "--who", "王五", "--measures", "拆除复绿"]));
+    let e = json(&redline(
+        &project,
+        &[
+            "transition",
+            &id_s,
+            "--version",
+            &v(&e),
+            "--to",
+            "rectifying",
+            "--who",
+            "王五",
+            "--measures",
+            "拆除复绿",
+        ],
+    ));
     assert_eq!(e["status"], "rectifying");
     assert!(e["deadline"].is_string(), "{e}");
 
@@ -75,24 +134,51 @@ fn import_life_cycle_conflict_and_forms() {
     assert!(history.len() >= 3, "import + 2 transitions: {shown}");
 
     let xlsx = tmp.path().join("summary.xlsx");
-    let out = redline(&project, &["summary", "--format", "xlsx", "--out", xlsx.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = redline(
+        &project,
+        &[
+            "summary",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().expect("path"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     use calamine::{open_workbook, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(&xlsx).expect("open xlsx");
     let names = wb.sheet_names().to_vec();
     assert!(names.iter().any(|n| n == "汇总"), "{names:?}");
     let range = wb.worksheet_range("汇总").expect("sheet");
-    let cells: Vec<String> = range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    let cells: Vec<String> = range
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
     assert!(cells.iter().any(|c| c.contains("合计")), "{cells:?}");
 
     let gj = tmp.path().join("ledger.geojson");
     let out = redline(&project, &["export", "--out", gj.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let fc: geojson::FeatureCollection = std::fs::read_to_string(&gj).expect("read").parse().expect("geojson");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fc: geojson::FeatureCollection = std::fs::read_to_string(&gj)
+        .expect("read")
+        .parse()
+        .expect("geojson");
     assert_eq!(fc.features.len() as u64, added);
     let shp = tmp.path().join("ledger.shp");
     let out = redline(&project, &["export", "--out", shp.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = redline::formats::shapefile::read(&shp).expect("read back");
     assert_eq!(table.features.len() as u64, added);
     assert!(table.encoding.as_deref().unwrap_or("").contains("GBK"));

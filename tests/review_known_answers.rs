@@ -99,7 +99,11 @@ fn check(case: &KnownAnswer, report: &Report) -> Vec<String> {
         .map(|c| (c.code.clone(), c.area_m2))
         .collect();
     classes.sort_by(|a, b| a.0.cmp(&b.0));
-    let want: Vec<(String, f64)> = case.classes.iter().map(|(c, a)| (c.to_string(), *a)).collect();
+    let want: Vec<(String, f64)> = case
+        .classes
+        .iter()
+        .map(|(c, a)| (c.to_string(), *a))
+        .collect();
     if classes.len() != want.len()
         || classes
             .iter()
@@ -119,7 +123,10 @@ fn check(case: &KnownAnswer, report: &Report) -> Vec<String> {
         }
     }
     if !close(p.cultivated_m2, case.cultivated_m2) {
-        errs.push(format!("耕地 {} want {}", p.cultivated_m2, case.cultivated_m2));
+        errs.push(format!(
+            "耕地 {} want {}",
+            p.cultivated_m2, case.cultivated_m2
+        ));
     }
     let mut codes: Vec<&str> = p
         .findings
@@ -143,7 +150,9 @@ fn check(case: &KnownAnswer, report: &Report) -> Vec<String> {
             errs.push(format!("sheets {sheets:?} want {want:?}"));
         }
     }
-    errs.into_iter().map(|e| format!("{}: {e}", case.case)).collect()
+    errs.into_iter()
+        .map(|e| format!("{}: {e}", case.case))
+        .collect()
 }
 
 #[test]
@@ -155,37 +164,60 @@ fn every_known_answer_case_matches_its_hand_computed_figures() {
     for case in &cases {
         errs.extend(check(case, &report));
     }
-    assert!(errs.is_empty(), "known-answer mismatches:\n{}", errs.join("\n"));
+    assert!(
+        errs.is_empty(),
+        "known-answer mismatches:\n{}",
+        errs.join("\n")
+    );
 }
 
 #[test]
 fn the_bow_tie_names_its_crossing_segments() {
     let report = review_all();
-    let p = report.parcels.iter().find(|p| p.id == "KA-07").expect("KA-07");
+    let p = report
+        .parcels
+        .iter()
+        .find(|p| p.id == "KA-07")
+        .expect("KA-07");
     let f = p
         .findings
         .iter()
         .find(|f| f.code == "self_intersection")
         .expect("self_intersection");
     assert_eq!(f.points, vec!["J1", "J2", "J3", "J4"]);
-    assert!(f.message.contains("J1–J2") && f.message.contains("J3–J4"), "{}", f.message);
+    assert!(
+        f.message.contains("J1–J2") && f.message.contains("J3–J4"),
+        "{}",
+        f.message
+    );
 }
 
 fn schema(name: &str) -> serde_json::Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/contracts").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/contracts")
+        .join(name);
     serde_json::from_slice(&std::fs::read(path).expect("schema")).expect("schema json")
 }
 
 #[test]
 fn cli_json_follows_the_review_contract() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_redline"));
-    cmd.arg("review").arg("--config").arg(root().join("project.toml"));
+    cmd.arg("review")
+        .arg("--config")
+        .arg(root().join("project.toml"));
     cmd.args(parcel_files());
     let out = cmd.output().expect("run redline");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let validator = jsonschema::validator_for(&schema("review.schema.json")).expect("schema");
-    let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     // Every overlap finding carries layer and area_m2.
     for p in json["parcels"].as_array().expect("parcels") {
@@ -196,7 +228,10 @@ fn cli_json_follows_the_review_contract() {
             }
         }
     }
-    assert_eq!(json["summary"]["parcels"], json["parcels"].as_array().map(|a| a.len()).unwrap_or(0));
+    assert_eq!(
+        json["summary"]["parcels"],
+        json["parcels"].as_array().map(|a| a.len()).unwrap_or(0)
+    );
 }
 
 #[test]
@@ -210,7 +245,10 @@ fn cli_exit_status_separates_bad_input_from_failing_parcels() {
         .expect("run");
     assert!(ok.status.success());
     let text = String::from_utf8(ok.stdout).expect("utf-8");
-    assert!(text.contains("审查结果") && text.contains("不通过"), "{text}");
+    assert!(
+        text.contains("审查结果") && text.contains("不通过"),
+        "{text}"
+    );
     // A missing parcel file: non-zero, and the message names the file.
     let bad = Command::new(env!("CARGO_BIN_EXE_redline"))
         .args(["review", "--config"])
@@ -231,12 +269,18 @@ fn geojson_output_has_parcels_and_pieces() {
         .output()
         .expect("run");
     assert!(out.status.success());
-    let fc: geojson::FeatureCollection =
-        String::from_utf8(out.stdout).expect("utf-8").parse().expect("geojson");
+    let fc: geojson::FeatureCollection = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .parse()
+        .expect("geojson");
     let kinds: Vec<String> = fc
         .features
         .iter()
-        .filter_map(|f| f.property("kind").and_then(|k| k.as_str()).map(String::from))
+        .filter_map(|f| {
+            f.property("kind")
+                .and_then(|k| k.as_str())
+                .map(String::from)
+        })
         .collect();
     assert!(kinds.iter().any(|k| k == "parcel"));
     assert!(kinds.iter().any(|k| k == "overlap"));

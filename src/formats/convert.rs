@@ -20,7 +20,10 @@ pub enum OutputEncoding {
 /// Reproject every point of `parcel` into `to`, in place.
 pub fn reproject_parcel(parcel: &mut Parcel, to: &str) -> Result<()> {
     let from = parcel.crs.clone().ok_or_else(|| {
-        Error::Other(format!("地块 {} ({}) 未说明坐标系 (CRS unknown)", parcel.id, parcel.source))
+        Error::Other(format!(
+            "地块 {} ({}) 未说明坐标系 (CRS unknown)",
+            parcel.id, parcel.source
+        ))
     })?;
     let r = Reprojector::new(&from, to)?;
     for ring in &mut parcel.rings {
@@ -46,7 +49,9 @@ fn table_of(parcels: &[Parcel], crs: &str) -> FeatureTable {
                 values: vec![
                     p.id.clone(),
                     p.name.clone(),
-                    p.declared_area_m2.map(|a| format!("{a:.2}")).unwrap_or_default(),
+                    p.declared_area_m2
+                        .map(|a| format!("{a:.2}"))
+                        .unwrap_or_default(),
                     p.class_code.clone().unwrap_or_default(),
                 ],
             })
@@ -56,7 +61,12 @@ fn table_of(parcels: &[Parcel], crs: &str) -> FeatureTable {
 }
 
 /// Convert the parcels of `input` into `output` (format by extension). Returns the parcel count.
-pub fn convert(input: &Path, output: &Path, working_crs: &str, encoding: OutputEncoding) -> Result<usize> {
+pub fn convert(
+    input: &Path,
+    output: &Path,
+    working_crs: &str,
+    encoding: OutputEncoding,
+) -> Result<usize> {
     let mut parcels = super::read_parcels(input)?;
     let n = parcels.len();
     match Kind::of(output) {
@@ -90,7 +100,12 @@ pub fn convert(input: &Path, output: &Path, working_crs: &str, encoding: OutputE
                 OutputEncoding::Gbk => DbfEncoding::Gbk,
                 OutputEncoding::Utf8 => DbfEncoding::Utf8,
             };
-            super::shapefile::write(output, &table_of(&parcels, working_crs), enc, prj.as_deref())?;
+            super::shapefile::write(
+                output,
+                &table_of(&parcels, working_crs),
+                enc,
+                prj.as_deref(),
+            )?;
         }
         _ => {
             return Err(Error::Other(format!(

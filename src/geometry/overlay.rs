@@ -95,7 +95,11 @@ pub fn clip_multipolygon(mp: &MultiPolygon<f64>, w: Rect<f64>) -> MultiPolygon<f
     let mut out = Vec::new();
     for p in &mp.0 {
         if let Some(r) = p.bounding_rect() {
-            if r.max().x < w.min().x || r.min().x > w.max().x || r.max().y < w.min().y || r.min().y > w.max().y {
+            if r.max().x < w.min().x
+                || r.min().x > w.max().x
+                || r.max().y < w.min().y
+                || r.min().y > w.max().y
+            {
                 continue;
             }
         }
@@ -211,7 +215,11 @@ mod tests {
         let w = Rect::new(Coord { x: 5.0, y: 5.0 }, Coord { x: 25.0, y: 25.0 });
         let c = clip_multipolygon(&MultiPolygon(vec![u]), w);
         // Inside the window: two arms 5×15 each + the base strip 20×5 = 75 + 75 + 100 = 250.
-        assert!((c.unsigned_area() - 250.0).abs() < 1e-9, "{}", c.unsigned_area());
+        assert!(
+            (c.unsigned_area() - 250.0).abs() < 1e-9,
+            "{}",
+            c.unsigned_area()
+        );
     }
 
     #[test]
@@ -223,12 +231,24 @@ mod tests {
         ]]);
         // A feature with many vertices along its far side (forces the clipping path).
         let mut ring: Vec<Coord<f64>> = vec![
-            Coord { x: x0 - 1000.0, y: y0 - 1000.0 },
-            Coord { x: x0 + 5.0, y: y0 - 1000.0 },
-            Coord { x: x0 + 5.0, y: y0 + 1000.0 },
+            Coord {
+                x: x0 - 1000.0,
+                y: y0 - 1000.0,
+            },
+            Coord {
+                x: x0 + 5.0,
+                y: y0 - 1000.0,
+            },
+            Coord {
+                x: x0 + 5.0,
+                y: y0 + 1000.0,
+            },
         ];
         for i in 0..200 {
-            ring.push(Coord { x: x0 - (i as f64) * 5.0, y: y0 + 1000.0 + (i % 2) as f64 });
+            ring.push(Coord {
+                x: x0 - (i as f64) * 5.0,
+                y: y0 + 1000.0 + (i % 2) as f64,
+            });
         }
         let feature = MultiPolygon(vec![Polygon::new(LineString::new(ring), vec![])]);
         let base = OverlayBase::new(&parcel).expect("non-empty");

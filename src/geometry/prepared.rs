@@ -40,8 +40,14 @@ impl PreparedPolygon {
             }
         }
         let (mut min, mut max) = (
-            Coord { x: f64::INFINITY, y: f64::INFINITY },
-            Coord { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY },
+            Coord {
+                x: f64::INFINITY,
+                y: f64::INFINITY,
+            },
+            Coord {
+                x: f64::NEG_INFINITY,
+                y: f64::NEG_INFINITY,
+            },
         );
         for e in &edges {
             for c in e {
@@ -148,6 +154,13 @@ impl PreparedPolygon {
     }
 }
 
+impl PreparedPolygon {
+    /// The bounding box (min, max) of the prepared polygon.
+    pub fn bounds(&self) -> (Coord<f64>, Coord<f64>) {
+        (self.min, self.max)
+    }
+}
+
 /// Euclidean distance from `p` to the segment `a`–`b`.
 pub fn point_segment_distance(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
@@ -225,12 +238,5 @@ mod tests {
                 }
             }
         }
-    }
-}
-
-impl PreparedPolygon {
-    /// The bounding box (min, max) of the prepared polygon.
-    pub fn bounds(&self) -> (Coord<f64>, Coord<f64>) {
-        (self.min, self.max)
     }
 }

@@ -121,7 +121,12 @@ fn entry(mp: &MultiPolygon<f64>, i: usize) -> Option<Entry> {
     ))
 }
 
-fn value(layer: &Layer, i: usize, field: &Option<String>, constant: &Option<String>) -> Option<String> {
+fn value(
+    layer: &Layer,
+    i: usize,
+    field: &Option<String>,
+    constant: &Option<String>,
+) -> Option<String> {
     field
         .as_deref()
         .and_then(|f| layer.attr(i, f))
@@ -142,7 +147,8 @@ impl Inspector {
             return Err(Error::Config {
                 file: config.file.clone(),
                 line: 0,
-                message: "没有 rule = \"reserve_zones\" 的图层 (no reserve layer configured)".into(),
+                message: "没有 rule = \"reserve_zones\" 的图层 (no reserve layer configured)"
+                    .into(),
             });
         }
         let layers = crate::layer::load_all(&configs, &config.working_crs)?;
@@ -160,7 +166,8 @@ impl Inspector {
             for (i, f) in layer.features.iter().enumerate() {
                 match c.rule {
                     Rule::ReserveZones => {
-                        let zone_text = value(&layer, i, &c.zone_field, &c.zone).unwrap_or_default();
+                        let zone_text =
+                            value(&layer, i, &c.zone_field, &c.zone).unwrap_or_default();
                         let zone = Zone::parse(&zone_text).ok_or_else(|| {
                             Error::input(
                                 &c.path,
@@ -172,7 +179,8 @@ impl Inspector {
                             )
                         })?;
                         zones.push(ReserveZone {
-                            reserve: value(&layer, i, &c.reserve_field, &c.reserve).unwrap_or_default(),
+                            reserve: value(&layer, i, &c.reserve_field, &c.reserve)
+                                .unwrap_or_default(),
                             level: value(&layer, i, &c.level_field, &c.level).unwrap_or_default(),
                             kind: value(&layer, i, &c.type_field, &None).unwrap_or_default(),
                             zone,
@@ -192,7 +200,11 @@ impl Inspector {
             }
         }
         let zone_tree = RTree::bulk_load(
-            zones.iter().enumerate().filter_map(|(i, z)| entry(&z.geometry, i)).collect(),
+            zones
+                .iter()
+                .enumerate()
+                .filter_map(|(i, z)| entry(&z.geometry, i))
+                .collect(),
         );
         // County envelopes come from their prepared polygons' source geometry; rebuild boxes.
         let county_tree = RTree::bulk_load(
@@ -237,9 +249,14 @@ impl Inspector {
             .locate_in_envelope_intersecting(&env)
             .filter_map(|e| {
                 let z = &self.zones[e.data];
-                z.prepared.boundary_distance_within(p, limit).map(|d| (z, d))
+                z.prepared
+                    .boundary_distance_within(p, limit)
+                    .map(|d| (z, d))
             })
-            .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.reserve.cmp(&b.0.reserve)))
+            .min_by(|a, b| {
+                a.1.total_cmp(&b.1)
+                    .then_with(|| a.0.reserve.cmp(&b.0.reserve))
+            })
     }
 
     /// The county containing `p`; on a shared border the smaller code.
@@ -280,7 +297,10 @@ impl Inspector {
             };
             let (_, a) = base.intersection(&z.geometry);
             if a > 0.0 {
-                match out.iter_mut().find(|o| o.reserve == z.reserve && o.zone == z.zone) {
+                match out
+                    .iter_mut()
+                    .find(|o| o.reserve == z.reserve && o.zone == z.zone)
+                {
                     Some(o) => o.area_m2 += a,
                     None => out.push(ZoneArea {
                         reserve: z.reserve.clone(),
@@ -304,7 +324,12 @@ impl Inspector {
     }
 
     /// Place one clue whose point (and patch) are already in the working CRS.
-    pub fn place(&self, clue: &Clue, p: Coord<f64>, patch: Option<&MultiPolygon<f64>>) -> Placement {
+    pub fn place(
+        &self,
+        clue: &Clue,
+        p: Coord<f64>,
+        patch: Option<&MultiPolygon<f64>>,
+    ) -> Placement {
         let county = self.county_at(p);
         let zones = patch.map(|g| self.patch_zones(g));
         let near = self.config.inspection.near_boundary_m;
@@ -312,7 +337,12 @@ impl Inspector {
         let from_patch = zones.as_ref().and_then(|zs| {
             zs.iter()
                 .filter(|z| z.area_m2 > 0.0)
-                .max_by(|a, b| a.zone.rank().cmp(&b.zone.rank()).then_with(|| b.reserve.cmp(&a.reserve)))
+                .max_by(|a, b| {
+                    a.zone
+                        .rank()
+                        .cmp(&b.zone.rank())
+                        .then_with(|| b.reserve.cmp(&a.reserve))
+                })
                 .and_then(|best| {
                     self.zones
                         .iter()
@@ -328,7 +358,12 @@ impl Inspector {
         };
         let inside = status == "in_reserve";
         let focus_reasons = match hit.filter(|_| inside) {
-            Some(z) => rules::focus_reasons(&clue.activity, Some(&z.level), Some(z.zone), self.is_yangtze(&z.reserve)),
+            Some(z) => rules::focus_reasons(
+                &clue.activity,
+                Some(&z.level),
+                Some(z.zone),
+                self.is_yangtze(&z.reserve),
+            ),
             None => Vec::new(),
         };
         let mut departments = rules::departments(&clue.activity);

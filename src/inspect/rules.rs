@@ -81,7 +81,12 @@ pub fn is_provincial_or_above(level: &str) -> bool {
 }
 
 /// The focus reasons that fire for a clue (empty when it is not a focus issue).
-pub fn focus_reasons(activity: &str, level: Option<&str>, zone: Option<Zone>, yangtze: bool) -> Vec<String> {
+pub fn focus_reasons(
+    activity: &str,
+    level: Option<&str>,
+    zone: Option<Zone>,
+    yangtze: bool,
+) -> Vec<String> {
     let (Some(level), Some(zone)) = (level, zone) else {
         return Vec::new();
     };
@@ -95,10 +100,14 @@ pub fn focus_reasons(activity: &str, level: Option<&str>, zone: Option<Zone>, ya
     let mut r = Vec::new();
     // Four types.
     if has(Activity::Mining) || has(Activity::SandMining) {
-        r.push(format!("四类焦点问题: {level}自然保护区内采石采砂 ({activity})"));
+        r.push(format!(
+            "四类焦点问题: {level}自然保护区内采石采砂 ({activity})"
+        ));
     }
     if has(Activity::Industrial) || has(Activity::Mining) {
-        r.push(format!("四类焦点问题: {level}自然保护区内工矿用地 ({activity})"));
+        r.push(format!(
+            "四类焦点问题: {level}自然保护区内工矿用地 ({activity})"
+        ));
     }
     if core_buffer && has(Activity::Tourism) {
         r.push(format!("四类焦点问题: {zone_cn}内旅游设施 ({activity})"));
@@ -153,9 +162,11 @@ pub fn departments(activity: &str) -> Vec<String> {
             Activity::Dock | Activity::Transport => &["市交通运输局"],
             Activity::SandMining | Activity::Hydropower | Activity::Shoreline => &["市水利局"],
             Activity::Rural => &["市农业农村局"],
-            Activity::Mining | Activity::Industrial | Activity::Tourism | Activity::Wetland | Activity::Other => {
-                &["市生态环境局"]
-            }
+            Activity::Mining
+            | Activity::Industrial
+            | Activity::Tourism
+            | Activity::Wetland
+            | Activity::Other => &["市生态环境局"],
         };
         d.extend_from_slice(add);
     }
@@ -178,24 +189,69 @@ mod tests {
     fn focus_rules_table() {
         // (activity, level, zone, yangtze, expected number of reasons > 0, must contain)
         let cases: &[(&str, &str, Zone, bool, bool, &str)] = &[
-            ("矿产资源开发", "国家级", Zone::Experimental, false, true, "采石采砂"),
+            (
+                "矿产资源开发",
+                "国家级",
+                Zone::Experimental,
+                false,
+                true,
+                "采石采砂",
+            ),
             ("矿产资源开发", "县级", Zone::Core, true, false, ""),
             ("旅游开发", "省级", Zone::Core, false, true, "旅游设施"),
             ("旅游开发", "省级", Zone::Experimental, false, false, ""),
             ("能源开发", "国家级", Zone::Buffer, false, true, "水电设施"),
             ("能源开发", "国家级", Zone::GeneralControl, false, false, ""),
-            ("工业开发", "省级", Zone::Experimental, false, true, "工矿用地"),
-            ("交通开发(码头)", "省级", Zone::Experimental, true, true, "设立码头"),
-            ("交通开发(码头)", "省级", Zone::Experimental, false, false, ""),
+            (
+                "工业开发",
+                "省级",
+                Zone::Experimental,
+                false,
+                true,
+                "工矿用地",
+            ),
+            (
+                "交通开发(码头)",
+                "省级",
+                Zone::Experimental,
+                true,
+                true,
+                "设立码头",
+            ),
+            (
+                "交通开发(码头)",
+                "省级",
+                Zone::Experimental,
+                false,
+                false,
+                "",
+            ),
             ("养殖", "国家级", Zone::Core, true, false, ""),
-            ("侵占湿地", "省级", Zone::Experimental, true, true, "侵占湿地"),
-            ("旅游开发", "国家级", Zone::CoreProtection, false, true, "核心保护区"),
+            (
+                "侵占湿地",
+                "省级",
+                Zone::Experimental,
+                true,
+                true,
+                "侵占湿地",
+            ),
+            (
+                "旅游开发",
+                "国家级",
+                Zone::CoreProtection,
+                false,
+                true,
+                "核心保护区",
+            ),
         ];
         for (act, level, zone, yz, focus, must) in cases {
             let r = focus_reasons(act, Some(level), Some(*zone), *yz);
             assert_eq!(!r.is_empty(), *focus, "{act} {level} {zone:?} {yz}: {r:?}");
             if !must.is_empty() {
-                assert!(r.iter().any(|x| x.contains(must)), "{act}: {r:?} lacks {must}");
+                assert!(
+                    r.iter().any(|x| x.contains(must)),
+                    "{act}: {r:?} lacks {must}"
+                );
             }
         }
         assert!(focus_reasons("矿产资源开发", None, None, true).is_empty());

@@ -130,10 +130,8 @@ impl Reviewer {
             .into_iter()
             .map(|p| self.prepare(p, &to_working_cache))
             .collect::<Result<_>>()?;
-        let mut reviews: Vec<ParcelReview> = prepared
-            .into_par_iter()
-            .map(|p| self.check(p))
-            .collect();
+        let mut reviews: Vec<ParcelReview> =
+            prepared.into_par_iter().map(|p| self.check(p)).collect();
         self.batch_overlaps(&mut reviews);
         for r in &mut reviews {
             r.verdict = verdict_of(&r.findings);
@@ -202,7 +200,10 @@ impl Reviewer {
                 }
                 if let Some(aow) = self.config.area_of_work {
                     let inside = to_ll.point(p.x, p.y).is_ok_and(|(lon, lat)| {
-                        lon >= aow.min_lon && lon <= aow.max_lon && lat >= aow.min_lat && lat <= aow.max_lat
+                        lon >= aow.min_lon
+                            && lon <= aow.max_lon
+                            && lat >= aow.min_lat
+                            && lat <= aow.max_lat
                     });
                     if !inside {
                         outside_aow.push(p.name.clone());
@@ -234,8 +235,12 @@ impl Reviewer {
         let mut lonlat = working.clone();
         if let Err(e) = to_ll.geometry_in_place(&mut lonlat) {
             findings.push(
-                Finding::new("reprojection_failed", Severity::Fail, format!("坐标转换失败: {e}"))
-                    .invalidating(),
+                Finding::new(
+                    "reprojection_failed",
+                    Severity::Fail,
+                    format!("坐标转换失败: {e}"),
+                )
+                .invalidating(),
             );
             return done(parcel, findings);
         }
@@ -406,7 +411,10 @@ impl Reviewer {
             let mut f = Finding::new(
                 code,
                 severity,
-                format!("{what}: {name} 重叠 {total:.2} m² (要素 {})", ids.join(", ")),
+                format!(
+                    "{what}: {name} 重叠 {total:.2} m² (要素 {})",
+                    ids.join(", ")
+                ),
             );
             f.layer = Some(name.clone());
             f.area_m2 = Some(round2(total));
@@ -431,7 +439,10 @@ impl Reviewer {
                 let mut f = Finding::new(
                     "unknown_land_class",
                     Severity::Warn,
-                    format!("{layer} 中的地类编码 {code:?} 不在地类表中，按 {} 统计", lc.category.label_cn()),
+                    format!(
+                        "{layer} 中的地类编码 {code:?} 不在地类表中，按 {} 统计",
+                        lc.category.label_cn()
+                    ),
                 );
                 f.layer = Some(layer.to_string());
                 f.area_m2 = Some(round2(a));

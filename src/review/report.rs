@@ -256,9 +256,19 @@ impl Report {
                 }
                 let totals: Vec<String> = ["农用地", "建设用地", "未利用地"]
                     .iter()
-                    .map(|k| format!("{k} {:.2}", p.category_totals.get(*k).copied().unwrap_or(0.0)))
+                    .map(|k| {
+                        format!(
+                            "{k} {:.2}",
+                            p.category_totals.get(*k).copied().unwrap_or(0.0)
+                        )
+                    })
                     .collect();
-                let _ = writeln!(s, "    合计: {}; 其中耕地 {:.2} m²", totals.join(", "), p.cultivated_m2);
+                let _ = writeln!(
+                    s,
+                    "    合计: {}; 其中耕地 {:.2} m²",
+                    totals.join(", "),
+                    p.cultivated_m2
+                );
             }
             for f in &p.findings {
                 let _ = writeln!(s, "  [{}] {} {}", f.severity.label_cn(), f.code, f.message);
