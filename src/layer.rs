@@ -101,14 +101,16 @@ impl Layer {
         let source_crs = match (&table.crs, &config.crs) {
             (Some(c), _) => c.clone(),
             (None, Some(c)) => c.clone(),
-            (None, None) => return Err(Error::input(
-                &config.path,
-                0,
-                format!(
+            (None, None) => {
+                return Err(Error::input(
+                    &config.path,
+                    0,
+                    format!(
                     "图层 {} 未说明坐标系 (no .prj): add `crs = \"EPSG:…\"` to its [[layer]] entry",
                     config.name
                 ),
-            )),
+                ))
+            }
         };
         let reproject = Reprojector::new(&source_crs, working_crs)
             .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;

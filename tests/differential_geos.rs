@@ -30,13 +30,14 @@ impl Rng {
 const X0: f64 = 39_519_431.265;
 const Y0: f64 = 3_242_537.394;
 
-/// A star-shaped simple polygon around (cx, cy): `n` vertices at sorted angles, radii in [r0, r1].
+/// A star-shaped simple polygon around (cx, cy): `n ≥ 4` vertices, radii in [r0, r1].
 fn star(rng: &mut Rng, cx: f64, cy: f64, n: usize, r0: f64, r1: f64) -> Polygon<f64> {
-    let mut angles: Vec<f64> = (0..n)
-        .map(|_| rng.range(0.0, std::f64::consts::TAU))
+    // Evenly spaced angles with jitter: every edge spans less than half a turn, so the
+    // polygon is simple (star-shaped around its centre).
+    let step = std::f64::consts::TAU / n as f64;
+    let angles: Vec<f64> = (0..n)
+        .map(|i| (i as f64 + rng.range(0.0, 0.9)) * step)
         .collect();
-    angles.sort_by(f64::total_cmp);
-    angles.dedup_by(|a, b| (*a - *b).abs() < 1e-6);
     let mut pts: Vec<Coord<f64>> = angles
         .iter()
         .map(|a| {
