@@ -195,8 +195,14 @@ pub fn write(
     write_file(&path.with_extension("shx"), &[&shx_header, &shx])?;
     write_file(&path.with_extension("dbf"), &[&dbf])?;
     write_file(&path.with_extension("cpg"), &[encoding.cpg().as_bytes()])?;
-    if let Some(wkt) = prj_wkt {
-        write_file(&path.with_extension("prj"), &[wkt.as_bytes()])?;
+    let prj = path.with_extension("prj");
+    match prj_wkt {
+        Some(wkt) => write_file(&prj, &[wkt.as_bytes()])?,
+        // A `.prj` left over from an earlier file of the same name would be wrong now.
+        None => match std::fs::remove_file(&prj) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&prj, e)),
+            _ => {}
+        },
     }
     Ok(())
 }
@@ -1247,6 +1253,7 @@ mod tests {
     fn written_utf8_field_widths_count_bytes() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("u.shp");
+        std::fs::write(path.with_extension("prj"), PRJ_4490_ESRI).expect("stale prj");
         write(&path, &chinese_table(), DbfEncoding::Utf8, None).expect("write");
         let dbf = std::fs::read(path.with_extension("dbf")).expect("dbf");
         assert_eq!(dbf[29], 0);
@@ -1590,10 +1597,7 @@ mod tests {
             ),
         ];
         for (name, rings, expected) in cases {
-            let lines = rings
-                .into_iter()
-                .map(|r| LineString::from(r))
-                .collect::<Vec<_>>();
+            let lines = rings.into_iter().map(LineString::from).collect::<Vec<_>>();
             let polys = organize_rings(lines);
             let got: Vec<(f64, usize)> = polys
                 .iter()
