@@ -119,3 +119,114 @@ fn layers_read_back() {
     // Q-02 is 10 × 12 m = 120 m².
     assert!((parcels[0].to_multipolygon().unsigned_area() - 120.0).abs() < 1e-6);
 }
+
+/// Cross-check of the committed known-answer parcels with the crate's own readers and
+/// geometry: the area of every usable parcel (planar EPSG:4527), the reader's notes, the
+/// validator on the bow-tie, the 1:10,000 sheets, and the category totals of the hand-written
+/// land-class lists under the default class table.
+#[test]
+fn known_answer_parcels_read_back() {
+    use redline::crs::Reprojector;
+    use redline::geometry::area::planar_area;
+    use redline::review::land_class::{Category, LandClassTable};
+    use redline::review::sheet::{sheets_touched, Scale as SheetScale};
+    use redline::Severity;
+
+    let dir = fixtures();
+    let to_4527 = |crs: &str| Reprojector::new(crs, "EPSG:4527").expect("to 4527");
+    let to_lonlat = Reprojector::new("EPSG:4527", "EPSG:4490").expect("to lon/lat");
+    let table = LandClassTable::default();
+    for k in known_answers() {
+        let parcels = redline::formats::read_parcels(&dir.join(k.file)).expect(k.file);
+        let p = parcels
+            .iter()
+            .find(|p| p.id == k.case)
+            .unwrap_or_else(|| panic!("{}: no parcel {} in {}", k.case, k.case, k.file));
+        // A lon/lat parcel (GeoJSON) is moved into EPSG:4527 point by point first.
+        let mut p = p.clone();
+        if let Some(crs) = p.crs.clone().filter(|c| c.contains("4490")) {
+            let r = to_4527(&crs);
+            for pt in p.rings.iter_mut().flat_map(|r| r.points.iter_mut()) {
+                (pt.x, pt.y) = r.point(pt.x, pt.y).expect("reproject");
+            }
+        }
+        let mp = p.to_multipolygon();
+        let invalid = redline::geometry::validate::validate(&p);
+        if k.verdict == "invalid" {
+            assert!(
+                invalid.iter().any(|f| f.code == "self_intersection"),
+                "{}: {invalid:?}",
+                k.case
+            );
+        } else {
+            assert!(
+                invalid.iter().all(|f| !f.makes_invalid),
+                "{}: {invalid:?}",
+                k.case
+            );
+            let area = planar_area(&mp);
+            let want = k.area_m2.expect("area");
+            assert!(
+                (area - want).abs() < 1e-5,
+                "{}: area {area} want {want}",
+                k.case
+            );
+        }
+        if let (Some(d), Some(w)) = (p.declared_area_m2, k.declared_area_m2) {
+            assert!((d - w).abs() < 1e-6, "{}: declared {d} want {w}", k.case);
+        }
+        // Reader notes of severity warn or fail are exactly the expected reader codes.
+        let reader_codes = ["swapped_xy", "point_count_mismatch"];
+        let mut notes: Vec<&str> = p
+            .notes
+            .iter()
+            .filter(|n| n.severity >= Severity::Warn)
+            .map(|n| n.code.as_str())
+            .collect();
+        notes.sort();
+        let want: Vec<&str> = k
+            .findings
+            .iter()
+            .copied()
+            .filter(|c| reader_codes.contains(c))
+            .collect();
+        assert_eq!(notes, want, "{}", k.case);
+        // Sheets.
+        let mut ll = mp.clone();
+        to_lonlat.geometry_in_place(&mut ll).expect("lon/lat");
+        assert_eq!(
+            sheets_touched(&ll, SheetScale::S10000),
+            k.sheets,
+            "{}",
+            k.case
+        );
+        // Category and cultivated totals of the class list.
+        let mut totals = [0.0; 3];
+        let mut cultivated = 0.0;
+        let mut sum = 0.0;
+        for (code, a) in &k.classes {
+            let c = table.lookup(code);
+            assert!(c.known, "{code}");
+            let i = match c.category {
+                Category::Agricultural => 0,
+                Category::Construction => 1,
+                Category::Unused => 2,
+            };
+            totals[i] += a;
+            sum += a;
+            if c.cultivated {
+                cultivated += a;
+            }
+        }
+        assert_eq!(
+            totals,
+            [k.agricultural_m2, k.construction_m2, k.unused_m2],
+            "{}",
+            k.case
+        );
+        assert_eq!(cultivated, k.cultivated_m2, "{}", k.case);
+        if let Some(a) = k.area_m2 {
+            assert_eq!(sum, a, "{}: classes add up to the area", k.case);
+        }
+    }
+}

@@ -77,7 +77,7 @@ impl Scale {
                 ],
                 redline_radius: (2000.0, 6000.0),
                 hazards: 300,
-                homestead_p: 0.15,
+                homestead_p: 0.22,
                 parcels_per_village: 20,
             },
         }
@@ -370,7 +370,7 @@ fn synthesize(
                     synth::class_name(code).to_string(),
                 ],
             );
-            if !core && synth::is_cultivated(code) && rng.chance(0.9) {
+            if !core && synth::is_cultivated(code) && rng.chance(0.97) {
                 n_jbnt += 1;
                 push(
                     &mut t.farmland,
