@@ -11,6 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::config::LayerConfig;
 use crate::crs::Reprojector;
 use crate::formats::{self, FeatureTable};
+use crate::geometry::overlay::{vertex_count, CLIP_ABOVE_VERTICES};
+use crate::geometry::prepared::PreparedPolygon;
 use crate::{Error, Result};
 
 /// An R-tree entry: a feature's envelope with the feature's index.
@@ -33,6 +35,9 @@ pub struct Layer {
     pub fields: Vec<String>,
     pub features: Vec<Feature>,
     pub index: RTree<IndexEntry>,
+    /// For features with many vertices (a red line, a reserve): the stripe edge index, so that
+    /// a parcel that no edge comes near is decided without an overlay.
+    pub prepared: Vec<Option<PreparedPolygon>>,
     /// sha256 of the layer's files (main file and side-cars), hex.
     pub sha256: String,
     /// The CRS the file was in.
@@ -191,11 +196,22 @@ impl Layer {
             .enumerate()
             .filter_map(|(i, f)| envelope(&f.geometry).map(|e| GeomWithData::new(e, i)))
             .collect();
+        let prepared = {
+            use rayon::prelude::*;
+            features
+                .par_iter()
+                .map(|f| {
+                    (vertex_count(&f.geometry) > CLIP_ABOVE_VERTICES)
+                        .then(|| PreparedPolygon::new(&f.geometry))
+                })
+                .collect()
+        };
         Ok(Layer {
             config: config.clone(),
             fields: table.fields,
             features,
             index: RTree::bulk_load(entries),
+            prepared,
             sha256,
             source_crs,
             encoding: table.encoding,

@@ -118,7 +118,8 @@ pub fn clip_multipolygon(mp: &MultiPolygon<f64>, w: Rect<f64>) -> MultiPolygon<f
     MultiPolygon(out)
 }
 
-fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
+/// The number of vertices of a multipolygon, holes included.
+pub fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
     mp.0.iter()
         .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
         .sum()

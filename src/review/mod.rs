@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::config::{Config, Rule};
 use crate::crs::{self, Reprojector};
+use crate::geometry::prepared::BoxRelation;
 use crate::geometry::{area, overlay::OverlayBase, validate};
 use crate::layer::Layer;
 use crate::{Finding, Parcel, Result, Severity};
@@ -337,9 +338,28 @@ impl Reviewer {
         let rule = layer.config.rule;
         let name = &layer.config.name;
         let cands = layer.candidates([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
+        let probe = working
+            .0
+            .first()
+            .and_then(|p| p.exterior().0.first().copied())
+            .unwrap_or(bbox.min());
+        // A prepared feature decides most parcels without an overlay.
+        let relation = |i: usize| match &layer.prepared[i] {
+            Some(pp) => pp.relate_box(bbox.min(), bbox.max(), probe),
+            None => BoxRelation::Crossing,
+        };
         if rule == Rule::Within {
-            let (rest, outside) =
-                base.difference_all(cands.iter().map(|&i| &layer.features[i].geometry));
+            let relations: Vec<(usize, BoxRelation)> =
+                cands.iter().map(|&i| (i, relation(i))).collect();
+            if relations.iter().any(|(_, r)| *r == BoxRelation::Inside) {
+                return;
+            }
+            let (rest, outside) = base.difference_all(
+                relations
+                    .iter()
+                    .filter(|(_, r)| *r == BoxRelation::Crossing)
+                    .map(|&(i, _)| &layer.features[i].geometry),
+            );
             if outside > tol {
                 let mut f = Finding::new(
                     "outside_within",
@@ -366,7 +386,11 @@ impl Reviewer {
         let mut classes: BTreeMap<String, f64> = BTreeMap::new();
         for i in cands {
             let feature = &layer.features[i];
-            let (piece, a) = base.intersection(&feature.geometry);
+            let (piece, a) = match relation(i) {
+                BoxRelation::Outside => continue,
+                BoxRelation::Inside => (working.clone(), planar),
+                BoxRelation::Crossing => base.intersection(&feature.geometry),
+            };
             if a <= 0.0 {
                 continue;
             }
