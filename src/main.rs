@@ -90,13 +90,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             parcels,
             format,
         } => {
+            let t = std::time::Instant::now();
             let config = Config::load(&config)?;
             let mut all = Vec::new();
             for p in &parcels {
                 all.extend(redline::formats::read_parcels(p)?);
             }
+            progress(
+                format!("读取地块 {} 宗 ({} 个文件)", all.len(), parcels.len()),
+                t,
+            );
             let reviewer = Reviewer::load(config)?;
+            let features: usize = reviewer.layers.iter().map(|l| l.len()).sum();
+            progress(
+                format!(
+                    "载入审查图层 {} 个, 要素 {features} 个 (已投影并建立索引)",
+                    reviewer.layers.len()
+                ),
+                t,
+            );
             let report = reviewer.review(all)?;
+            let m = &report.summary;
+            progress(
+                format!(
+                    "审查完成: 通过 {}, 警告 {}, 不通过 {}, 无效 {}",
+                    m.pass, m.warn, m.fail, m.invalid
+                ),
+                t,
+            );
             let out = match format {
                 ReportFormat::Json => serde_json::to_string_pretty(&report.to_json())?,
                 ReportFormat::Geojson => serde_json::to_string(&report.to_geojson()?)?,
@@ -126,8 +147,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             clues,
             summary_only,
         } => {
+            let t = std::time::Instant::now();
             let inspector = redline::inspect::Inspector::load(Config::load(&config)?)?;
+            progress(
+                format!(
+                    "载入保护区功能分区 {} 个、县区 {} 个",
+                    inspector.zones.len(),
+                    inspector.counties.len()
+                ),
+                t,
+            );
             let (report, _) = redline::inspect::inspect_files(&inspector, &clues)?;
+            let m = &report.summary;
+            progress(
+                format!(
+                    "核查线索 {} 条: 保护区内 {}, 边界附近 {}, 区外 {}, 重点问题 {}, 问题行 {}",
+                    m.clues, m.in_reserve, m.near_boundary, m.outside, m.focus, m.problems
+                ),
+                t,
+            );
             for p in &report.problems {
                 eprintln!("{p}");
             }
@@ -166,6 +204,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A progress line on stderr with the time since `t` (stdout stays clean for JSON).
+fn progress(what: String, t: std::time::Instant) {
+    eprintln!("[{:>7.2}s] {what}", t.elapsed().as_secs_f64());
 }
 
 fn main() -> ExitCode {
