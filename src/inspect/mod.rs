@@ -549,3 +549,133 @@ pub fn inspect_files(
     };
     Ok((report, clues))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::{FeatureTable, RawFeature};
+    use geo::polygon;
+
+    fn square(x0: f64, y0: f64, s: f64) -> geo::Geometry<f64> {
+        geo::Geometry::Polygon(polygon![
+            (x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s),
+        ])
+    }
+
+    /// One layer per zone (`zone = "核心区"` as a constant), reserve name as a constant too, the
+    /// two layers overlapping: the most restrictive zone wins, and a point on the core's
+    /// boundary is in the core.
+    #[test]
+    fn separate_layers_per_zone_with_constants() {
+        let d = tempfile::tempdir().expect("tempdir");
+        for f in ["core.geojson", "buffer.geojson", "county.geojson"] {
+            std::fs::write(d.path().join(f), "{}").expect("write");
+        }
+        let text = r#"working_crs = "EPSG:4527"
+[[layer]]
+name = "core"
+path = "core.geojson"
+rule = "reserve_zones"
+zone = "核心区"
+reserve = "测试保护区"
+level = "省级"
+[[layer]]
+name = "buffer"
+path = "buffer.geojson"
+rule = "reserve_zones"
+zone = "缓冲区"
+reserve = "测试保护区"
+level = "省级"
+[[layer]]
+name = "county"
+path = "county.geojson"
+rule = "county"
+code_field = "XZQDM"
+name_field = "XZQMC"
+[inspection]
+near_boundary_m = 100
+"#;
+        let config = Config::parse(text, &d.path().join("p.toml")).expect("config");
+        let (x0, y0) = (39_519_000.0, 3_242_000.0);
+        let table =
+            |g: geo::Geometry<f64>, fields: Vec<String>, values: Vec<String>| FeatureTable {
+                crs: Some("EPSG:4527".into()),
+                fields,
+                features: vec![RawFeature {
+                    geometry: g,
+                    values,
+                }],
+                encoding: None,
+            };
+        let layers = vec![
+            Layer::from_table(
+                &config.layers[0],
+                table(square(x0 + 400.0, y0 + 400.0, 200.0), vec![], vec![]),
+                "EPSG:4527",
+                "a".into(),
+            )
+            .expect("core"),
+            Layer::from_table(
+                &config.layers[1],
+                table(square(x0, y0, 1000.0), vec![], vec![]),
+                "EPSG:4527",
+                "b".into(),
+            )
+            .expect("buffer"),
+            Layer::from_table(
+                &config.layers[2],
+                table(
+                    square(x0 - 5000.0, y0 - 5000.0, 20000.0),
+                    vec!["XZQDM".into(), "XZQMC".into()],
+                    vec!["360222".into(), "浮梁县".into()],
+                ),
+                "EPSG:4527",
+                "c".into(),
+            )
+            .expect("county"),
+        ];
+        let ins = Inspector::with_layers(config, layers).expect("inspector");
+        let at = |x: f64, y: f64| {
+            ins.zone_at(Coord {
+                x: x0 + x,
+                y: y0 + y,
+            })
+            .map(|z| (z.zone, z.reserve.as_str()))
+        };
+        assert_eq!(at(500.0, 500.0), Some((Zone::Core, "测试保护区")));
+        assert_eq!(
+            at(400.0, 500.0),
+            Some((Zone::Core, "测试保护区")),
+            "core boundary"
+        );
+        assert_eq!(at(100.0, 100.0), Some((Zone::Buffer, "测试保护区")));
+        assert_eq!(
+            at(1000.0, 100.0),
+            Some((Zone::Buffer, "测试保护区")),
+            "outer boundary"
+        );
+        assert_eq!(at(1100.0, 100.0), None);
+        let near = ins.nearest_within(
+            Coord {
+                x: x0 + 1050.0,
+                y: y0 + 500.0,
+            },
+            100.0,
+        );
+        assert_eq!(near.map(|(z, d)| (z.zone, d)), Some((Zone::Buffer, 50.0)));
+        assert_eq!(
+            ins.county_at(Coord { x: x0, y: y0 })
+                .map(|c| c.name.as_str()),
+            Some("浮梁县")
+        );
+        // A 100 × 100 patch straddling the core's west edge: 50 × 100 in each zone.
+        let patch = MultiPolygon(vec![match square(x0 + 350.0, y0 + 450.0, 100.0) {
+            geo::Geometry::Polygon(p) => p,
+            _ => unreachable!(),
+        }]);
+        let zones = ins.patch_zones(&patch);
+        assert_eq!(zones.len(), 2, "{zones:?}");
+        assert_eq!((zones[0].zone, zones[0].area_m2), (Zone::Core, 5000.0));
+        assert_eq!((zones[1].zone, zones[1].area_m2), (Zone::Buffer, 5000.0));
+    }
+}
