@@ -30,7 +30,7 @@ pub fn gk3_epsg_without_prefix(zone: u32) -> Option<u32> {
 pub fn zone_of_prefixed_easting(easting: f64) -> Option<u32> {
     if easting >= 1.0e7 && easting.is_finite() {
         let z = (easting / 1.0e6).floor();
-        (z >= 1.0 && z <= 60.0).then_some(z as u32)
+        (1.0..=60.0).contains(&z).then_some(z as u32)
     } else {
         None
     }
@@ -198,5 +198,64 @@ mod tests {
         assert!(r.is_identity());
         assert_eq!(r.point(1.0, 2.0).expect("id"), (1.0, 2.0));
         assert!(Reprojector::new("EPSG:999999", "EPSG:4527").is_err());
+    }
+}
+
+/// ESRI-style WKT (as ArcGIS writes it in a `.prj`) for CGCS2000 geographic (EPSG:4490) and the
+/// CGCS2000 3° Gauss-Krüger zones EPSG:4513–4554; `None` for other CRSs.
+pub fn esri_wkt(crs: &str) -> Option<String> {
+    let code: u32 = normalize(crs).strip_prefix("EPSG:")?.parse().ok()?;
+    const GEOGCS: &str = "GEOGCS[\"GCS_China_Geodetic_Coordinate_System_2000\",DATUM[\"D_China_2000\",SPHEROID[\"CGCS2000\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
+    let (zone, prefixed) = match code {
+        4490 => return Some(GEOGCS.to_string()),
+        4513..=4533 => (code - 4513 + 25, true),
+        4534..=4554 => (code - 4534 + 25, false),
+        _ => return None,
+    };
+    let cm = zone * 3;
+    let (name, fe) = if prefixed {
+        (
+            format!("CGCS2000_3_Degree_GK_Zone_{zone}"),
+            zone as f64 * 1.0e6 + 500000.0,
+        )
+    } else {
+        (format!("CGCS2000_3_Degree_GK_CM_{cm}E"), 500000.0)
+    };
+    Some(format!(
+        "PROJCS[\"{name}\",{GEOGCS},PROJECTION[\"Gauss_Kruger\"],PARAMETER[\"False_Easting\",{fe:.1}],PARAMETER[\"False_Northing\",0.0],PARAMETER[\"Central_Meridian\",{cm}.0],PARAMETER[\"Scale_Factor\",1.0],PARAMETER[\"Latitude_Of_Origin\",0.0],UNIT[\"Meter\",1.0]]"
+    ))
+}
+
+/// The 3° zone of a CGCS2000 Gauss-Krüger EPSG code with the zone prefix (4513–4533).
+pub fn prefixed_zone_of(crs: &str) -> Option<u32> {
+    let code: u32 = normalize(crs).strip_prefix("EPSG:")?.parse().ok()?;
+    (4513..=4533).contains(&code).then(|| code - 4513 + 25)
+}
+
+#[cfg(test)]
+mod wkt_tests {
+    use super::*;
+
+    /// The ESRI WKT we write must mean the same CRS to PROJ as the EPSG code.
+    #[test]
+    fn esri_wkt_round_trips_through_proj() {
+        for code in ["EPSG:4527", "EPSG:4548", "EPSG:4490"] {
+            let wkt = esri_wkt(code).expect("known code");
+            let r = Reprojector::new(&wkt, code).expect("PROJ reads the ESRI WKT");
+            let (x, y) = if code == "EPSG:4490" {
+                (117.2, 29.3)
+            } else if code == "EPSG:4527" {
+                (39519431.2652, 3242537.3942)
+            } else {
+                (519431.2652, 3242537.3942)
+            };
+            let (a, b) = r.point(x, y).expect("convert");
+            assert!(
+                (a - x).abs() < 1e-6 && (b - y).abs() < 1e-6,
+                "{code}: {a} {b}"
+            );
+        }
+        assert_eq!(prefixed_zone_of("EPSG:4527"), Some(39));
+        assert_eq!(prefixed_zone_of("EPSG:4548"), None);
     }
 }

@@ -1,2 +1,259 @@
-//! A layer: features reprojected into the working CRS, with attributes, an R-tree and prepared
-//! geometries, built once at load.
+//! A layer: features reprojected into the working CRS, with their attributes and an R-tree,
+//! built once at load. Every check asks the index for candidates, then tests exactly.
+
+use std::path::{Path, PathBuf};
+
+use geo::{BoundingRect, MultiPolygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use sha2::{Digest, Sha256};
+
+use crate::config::LayerConfig;
+use crate::crs::Reprojector;
+use crate::formats::{self, FeatureTable};
+use crate::geometry::overlay::{vertex_count, CLIP_ABOVE_VERTICES};
+use crate::geometry::prepared::PreparedPolygon;
+use crate::{Error, Result};
+
+/// An R-tree entry: a feature's envelope with the feature's index.
+pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// One polygon feature of a layer, in the working CRS.
+#[derive(Clone, Debug)]
+pub struct Feature {
+    /// The value of the layer's `id_field`, or the 1-based position in the file.
+    pub id: String,
+    pub geometry: MultiPolygon<f64>,
+    /// Attribute values, in the order of [`Layer::fields`].
+    pub values: Vec<String>,
+}
+
+/// A loaded layer.
+#[derive(Debug)]
+pub struct Layer {
+    pub config: LayerConfig,
+    pub fields: Vec<String>,
+    pub features: Vec<Feature>,
+    pub index: RTree<IndexEntry>,
+    /// For features with many vertices (a red line, a reserve): the stripe edge index, so that
+    /// a parcel that no edge comes near is decided without an overlay.
+    pub prepared: Vec<Option<PreparedPolygon>>,
+    /// sha256 of the layer's files (main file and side-cars), hex.
+    pub sha256: String,
+    /// The CRS the file was in.
+    pub source_crs: String,
+    /// How attribute text was decoded.
+    pub encoding: Option<String>,
+}
+
+/// The files that make up a layer: the main file plus a shapefile's side-cars.
+pub fn layer_files(path: &Path) -> Vec<PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    if formats::Kind::of(path) == Some(formats::Kind::Shapefile) {
+        for ext in ["shx", "dbf", "prj", "cpg"] {
+            let p = path.with_extension(ext);
+            if p.exists() {
+                files.push(p);
+            }
+        }
+    }
+    files
+}
+
+/// sha256 over the layer's files, in a fixed order, each prefixed by its extension.
+pub fn layer_sha256(path: &Path) -> Result<String> {
+    let mut h = Sha256::new();
+    for f in layer_files(path) {
+        let bytes = crate::error::read_file(&f)?;
+        h.update(
+            f.extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn envelope(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
+    let r = mp.bounding_rect()?;
+    Some(Rectangle::from_corners(
+        [r.min().x, r.min().y],
+        [r.max().x, r.max().y],
+    ))
+}
+
+impl Layer {
+    /// Read the layer's file, reproject every feature once into `working_crs`, index it.
+    pub fn load(config: &LayerConfig, working_crs: &str) -> Result<Layer> {
+        let table = formats::read_features(&config.path)?;
+        let sha256 = layer_sha256(&config.path)?;
+        Layer::from_table(config, table, working_crs, sha256)
+    }
+
+    /// Build a layer from a table already read (e.g. an upload).
+    pub fn from_table(
+        config: &LayerConfig,
+        table: FeatureTable,
+        working_crs: &str,
+        sha256: String,
+    ) -> Result<Layer> {
+        let source_crs = match (&table.crs, &config.crs) {
+            (Some(c), _) => c.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => {
+                return Err(Error::input(
+                    &config.path,
+                    0,
+                    format!(
+                    "图层 {} 未说明坐标系 (no .prj): add `crs = \"EPSG:…\"` to its [[layer]] entry",
+                    config.name
+                ),
+                ))
+            }
+        };
+        let reproject = Reprojector::new(&source_crs, working_crs)
+            .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;
+        let id_idx = match &config.id_field {
+            Some(f) => Some(table.field_index(f).ok_or_else(|| Error::Config {
+                file: config.path.clone(),
+                line: 0,
+                message: format!(
+                    "图层 {} 没有字段 {f:?} (id_field not found; fields: {})",
+                    config.name,
+                    table.fields.join(", ")
+                ),
+            })?),
+            None => None,
+        };
+        for (key, f) in [
+            ("class_field", &config.class_field),
+            ("reserve_field", &config.reserve_field),
+            ("zone_field", &config.zone_field),
+            ("level_field", &config.level_field),
+            ("type_field", &config.type_field),
+            ("code_field", &config.code_field),
+            ("name_field", &config.name_field),
+        ] {
+            if let Some(f) = f {
+                if table.field_index(f).is_none() {
+                    return Err(Error::Config {
+                        file: config.path.clone(),
+                        line: 0,
+                        message: format!(
+                            "图层 {}: {key} {f:?} 不在文件中 (field not found; fields: {})",
+                            config.name,
+                            table.fields.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        let mut features = Vec::with_capacity(table.features.len());
+        for (i, raw) in table.features.into_iter().enumerate() {
+            let mut geometry = match raw.geometry {
+                geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
+                geo::Geometry::MultiPolygon(mp) => mp,
+                other => {
+                    return Err(Error::input(
+                        &config.path,
+                        0,
+                        format!(
+                            "图层 {} 第 {} 个要素不是面 (feature {} is a {}, not a polygon)",
+                            config.name,
+                            i + 1,
+                            i + 1,
+                            formats::geometry_kind(&other)
+                        ),
+                    ))
+                }
+            };
+            reproject.geometry_in_place(&mut geometry).map_err(|e| {
+                Error::input(
+                    &config.path,
+                    0,
+                    format!("图层 {} 要素 {}: {e}", config.name, i + 1),
+                )
+            })?;
+            let id = id_idx
+                .and_then(|k| raw.values.get(k))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| (i + 1).to_string());
+            features.push(Feature {
+                id,
+                geometry,
+                values: raw.values,
+            });
+        }
+        let entries: Vec<IndexEntry> = features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| envelope(&f.geometry).map(|e| GeomWithData::new(e, i)))
+            .collect();
+        let prepared = {
+            use rayon::prelude::*;
+            features
+                .par_iter()
+                .map(|f| {
+                    (vertex_count(&f.geometry) > CLIP_ABOVE_VERTICES)
+                        .then(|| PreparedPolygon::new(&f.geometry))
+                })
+                .collect()
+        };
+        Ok(Layer {
+            config: config.clone(),
+            fields: table.fields,
+            features,
+            index: RTree::bulk_load(entries),
+            prepared,
+            sha256,
+            source_crs,
+            encoding: table.encoding,
+        })
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// True when the layer has no feature.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// Indices of the features whose envelope meets the box `[min, max]`, in ascending order.
+    pub fn candidates(&self, min: [f64; 2], max: [f64; 2]) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .map(|e| e.data)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The value of attribute `field` of feature `i` (case-insensitive field name).
+    pub fn attr(&self, i: usize, field: &str) -> Option<&str> {
+        let k = self
+            .fields
+            .iter()
+            .position(|f| f.eq_ignore_ascii_case(field))?;
+        self.features.get(i)?.values.get(k).map(|s| s.as_str())
+    }
+}
+
+/// Load several layers in parallel (each thread builds its own PROJ handle).
+pub fn load_all(configs: &[&LayerConfig], working_crs: &str) -> Result<Vec<Layer>> {
+    use rayon::prelude::*;
+    configs
+        .par_iter()
+        .map(|c| Layer::load(c, working_crs))
+        .collect()
+}

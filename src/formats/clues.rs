@@ -209,6 +209,7 @@ fn classify(header: &str) -> Option<Role> {
         "clue_no",
         "bsm",
         "tbbh",
+        "bh",
     ];
     const LONS: &[&str] = &["lon", "lng", "long", "longitude", "x_lon", "东经"];
     const LATS: &[&str] = &["lat", "latitude", "y_lat", "北纬"];
@@ -257,7 +258,7 @@ fn classify(header: &str) -> Option<Role> {
     if n.contains("批次") || base == "batch" {
         return Some(Role::Batch);
     }
-    if n.contains("年份") || n.contains("年度") || base == "year" {
+    if n.contains("年份") || n.contains("年度") || base == "year" || base == "nd" {
         return Some(Role::Year);
     }
     if RESERVES.contains(&base) || base.contains("保护区名称") || base.contains("保护地名称")

@@ -8,6 +8,7 @@
 //! * [`text`]: decoding of GBK / UTF-8 / UTF-16 text.
 
 pub mod clues;
+pub mod convert;
 pub mod geojson;
 pub mod shapefile;
 pub mod text;

@@ -2,4 +2,5 @@
 
 pub mod area;
 pub mod overlay;
+pub mod prepared;
 pub mod validate;

@@ -1,1 +1,551 @@
-//! The Green Shield workflow: place clues in reserves and zones, focus rules, departments.
+//! The Green Shield (绿盾) workflow: place each remote-sensing clue in its county, nature reserve
+//! and functional zone, flag focus issues and name the departments that act.
+//!
+//! Every clue is reprojected once into the working CRS; the zones are prepared once at load
+//! (stripe edge index, [`crate::geometry::prepared`]) and indexed in an R-tree; each clue asks
+//! the tree for candidates and tests them exactly.
+//!
+//! **Boundary rule.** Zones and counties are closed sets: a clue exactly on a boundary lies in
+//! every zone that the boundary belongs to, and the most restrictive zone wins (core = core
+//! protection > buffer > experimental = general control); between equally restrictive zones of
+//! different reserves, the reserve name that sorts first wins. On a border between two counties
+//! the smaller county code wins. The result never depends on file order.
+
+pub mod rules;
+pub mod zone;
+
+use std::collections::BTreeMap;
+
+use geo::{BoundingRect, Coord, MultiPolygon};
+use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use serde::Serialize;
+
+use crate::config::{Config, LayerConfig, Rule};
+use crate::crs::{Reprojector, CGCS2000};
+use crate::formats::clues::Clue;
+use crate::geometry::overlay::OverlayBase;
+use crate::geometry::prepared::PreparedPolygon;
+use crate::layer::Layer;
+use crate::{Error, Result};
+
+pub use zone::Zone;
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// One zone polygon of one reserve, prepared for point tests.
+#[derive(Debug)]
+pub struct ReserveZone {
+    pub reserve: String,
+    pub level: String,
+    pub kind: String,
+    pub zone: Zone,
+    pub layer: String,
+    pub feature_id: String,
+    pub geometry: MultiPolygon<f64>,
+    prepared: PreparedPolygon,
+}
+
+/// A county outline.
+#[derive(Debug)]
+pub struct County {
+    pub code: String,
+    pub name: String,
+    prepared: PreparedPolygon,
+}
+
+/// The area of a patch inside one zone.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ZoneArea {
+    pub reserve: String,
+    pub zone: Zone,
+    pub zone_cn: &'static str,
+    pub area_m2: f64,
+}
+
+/// Where a clue lies and what follows from it (the `inspect` contract).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Placement {
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub county_code: Option<String>,
+    pub county: Option<String>,
+    pub reserve: Option<String>,
+    pub reserve_level: Option<String>,
+    pub zone: Option<Zone>,
+    pub zone_cn: Option<&'static str>,
+    pub distance_m: Option<f64>,
+    pub focus: bool,
+    pub focus_reasons: Vec<String>,
+    pub departments: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<ZoneArea>>,
+    pub activity: String,
+    pub year: Option<i32>,
+    pub batch: Option<String>,
+    pub area_m2: Option<f64>,
+    pub source: String,
+    /// in_reserve | near_boundary | outside
+    pub status: &'static str,
+}
+
+/// Counts for the summary.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub clues: usize,
+    pub in_reserve: usize,
+    pub near_boundary: usize,
+    pub outside: usize,
+    pub focus: usize,
+    pub problems: usize,
+}
+
+/// The loaded reserves and counties of a project.
+pub struct Inspector {
+    pub config: Config,
+    pub zones: Vec<ReserveZone>,
+    zone_tree: RTree<Entry>,
+    pub counties: Vec<County>,
+    county_tree: RTree<Entry>,
+    /// sha256 of each layer used, for the record.
+    pub layer_versions: Vec<(String, String)>,
+}
+
+fn entry(mp: &MultiPolygon<f64>, i: usize) -> Option<Entry> {
+    let r = mp.bounding_rect()?;
+    Some(GeomWithData::new(
+        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+        i,
+    ))
+}
+
+fn value(
+    layer: &Layer,
+    i: usize,
+    field: &Option<String>,
+    constant: &Option<String>,
+) -> Option<String> {
+    field
+        .as_deref()
+        .and_then(|f| layer.attr(i, f))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| constant.clone())
+}
+
+impl Inspector {
+    /// Load the `reserve_zones` and `county` layers of `config`.
+    pub fn load(config: Config) -> Result<Inspector> {
+        let configs: Vec<&LayerConfig> = config
+            .layers
+            .iter()
+            .filter(|l| matches!(l.rule, Rule::ReserveZones | Rule::County))
+            .collect();
+        if !configs.iter().any(|l| l.rule == Rule::ReserveZones) {
+            return Err(Error::Config {
+                file: config.file.clone(),
+                line: 0,
+                message: "没有 rule = \"reserve_zones\" 的图层 (no reserve layer configured)"
+                    .into(),
+            });
+        }
+        let layers = crate::layer::load_all(&configs, &config.working_crs)?;
+        Inspector::with_layers(config, layers)
+    }
+
+    /// Build from loaded layers.
+    pub fn with_layers(config: Config, layers: Vec<Layer>) -> Result<Inspector> {
+        let mut zones = Vec::new();
+        let mut counties = Vec::new();
+        let mut layer_versions = Vec::new();
+        for layer in layers {
+            layer_versions.push((layer.config.name.clone(), layer.sha256.clone()));
+            let c = layer.config.clone();
+            for (i, f) in layer.features.iter().enumerate() {
+                match c.rule {
+                    Rule::ReserveZones => {
+                        let zone_text =
+                            value(&layer, i, &c.zone_field, &c.zone).unwrap_or_default();
+                        let zone = Zone::parse(&zone_text).ok_or_else(|| {
+                            Error::input(
+                                &c.path,
+                                0,
+                                format!(
+                                    "图层 {} 要素 {}: 功能分区 {zone_text:?} 无法识别 (expected 核心区/缓冲区/实验区/核心保护区/一般控制区)",
+                                    c.name, f.id
+                                ),
+                            )
+                        })?;
+                        zones.push(ReserveZone {
+                            reserve: value(&layer, i, &c.reserve_field, &c.reserve)
+                                .unwrap_or_default(),
+                            level: value(&layer, i, &c.level_field, &c.level).unwrap_or_default(),
+                            kind: value(&layer, i, &c.type_field, &None).unwrap_or_default(),
+                            zone,
+                            layer: c.name.clone(),
+                            feature_id: f.id.clone(),
+                            prepared: PreparedPolygon::new(&f.geometry),
+                            geometry: f.geometry.clone(),
+                        });
+                    }
+                    Rule::County => counties.push(County {
+                        code: value(&layer, i, &c.code_field, &None).unwrap_or_default(),
+                        name: value(&layer, i, &c.name_field, &None).unwrap_or_default(),
+                        prepared: PreparedPolygon::new(&f.geometry),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        let zone_tree = RTree::bulk_load(
+            zones
+                .iter()
+                .enumerate()
+                .filter_map(|(i, z)| entry(&z.geometry, i))
+                .collect(),
+        );
+        // County envelopes come from their prepared polygons' source geometry; rebuild boxes.
+        let county_tree = RTree::bulk_load(
+            counties
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let (min, max) = c.prepared.bounds();
+                    GeomWithData::new(Rectangle::from_corners([min.x, min.y], [max.x, max.y]), i)
+                })
+                .collect(),
+        );
+        Ok(Inspector {
+            config,
+            zones,
+            zone_tree,
+            counties,
+            county_tree,
+            layer_versions,
+        })
+    }
+
+    /// The zone containing `p` (working CRS), the most restrictive one where zones overlap.
+    pub fn zone_at(&self, p: Coord<f64>) -> Option<&ReserveZone> {
+        self.zone_tree
+            .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
+            .map(|e| &self.zones[e.data])
+            .filter(|z| z.prepared.contains(p))
+            .min_by(|a, b| {
+                b.zone
+                    .rank()
+                    .cmp(&a.zone.rank())
+                    .then_with(|| a.reserve.cmp(&b.reserve))
+                    .then_with(|| a.zone.cmp(&b.zone))
+            })
+    }
+
+    /// The nearest reserve zone within `limit` metres of `p`, with the distance.
+    pub fn nearest_within(&self, p: Coord<f64>, limit: f64) -> Option<(&ReserveZone, f64)> {
+        let env = AABB::from_corners([p.x - limit, p.y - limit], [p.x + limit, p.y + limit]);
+        self.zone_tree
+            .locate_in_envelope_intersecting(&env)
+            .filter_map(|e| {
+                let z = &self.zones[e.data];
+                z.prepared
+                    .boundary_distance_within(p, limit)
+                    .map(|d| (z, d))
+            })
+            .min_by(|a, b| {
+                a.1.total_cmp(&b.1)
+                    .then_with(|| a.0.reserve.cmp(&b.0.reserve))
+            })
+    }
+
+    /// The county containing `p`; on a shared border the smaller code.
+    pub fn county_at(&self, p: Coord<f64>) -> Option<&County> {
+        self.county_tree
+            .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
+            .map(|e| &self.counties[e.data])
+            .filter(|c| c.prepared.contains(p))
+            .min_by(|a, b| a.code.cmp(&b.code))
+    }
+
+    /// Area of a patch (working CRS) inside each zone, most restrictive first, nothing counted twice.
+    pub fn patch_zones(&self, patch: &MultiPolygon<f64>) -> Vec<ZoneArea> {
+        let Some(r) = patch.bounding_rect() else {
+            return Vec::new();
+        };
+        let mut cands: Vec<&ReserveZone> = self
+            .zone_tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(
+                [r.min().x, r.min().y],
+                [r.max().x, r.max().y],
+            ))
+            .map(|e| &self.zones[e.data])
+            .collect();
+        cands.sort_by(|a, b| {
+            b.zone
+                .rank()
+                .cmp(&a.zone.rank())
+                .then_with(|| a.reserve.cmp(&b.reserve))
+                .then_with(|| a.zone.cmp(&b.zone))
+                .then_with(|| a.feature_id.cmp(&b.feature_id))
+        });
+        let mut remaining = patch.clone();
+        let mut out: Vec<ZoneArea> = Vec::new();
+        for z in cands {
+            let Some(base) = OverlayBase::new(&remaining) else {
+                break;
+            };
+            let (_, a) = base.intersection(&z.geometry);
+            if a > 0.0 {
+                match out
+                    .iter_mut()
+                    .find(|o| o.reserve == z.reserve && o.zone == z.zone)
+                {
+                    Some(o) => o.area_m2 += a,
+                    None => out.push(ZoneArea {
+                        reserve: z.reserve.clone(),
+                        zone: z.zone,
+                        zone_cn: z.zone.label_cn(),
+                        area_m2: a,
+                    }),
+                }
+                remaining = base.difference_all([&z.geometry]).0;
+            }
+        }
+        for o in &mut out {
+            o.area_m2 = crate::review::round2(o.area_m2);
+        }
+        out
+    }
+
+    fn is_yangtze(&self, reserve: &str) -> bool {
+        let i = &self.config.inspection;
+        i.all_reserves_yangtze || i.yangtze_reserves.iter().any(|r| r == reserve)
+    }
+
+    /// Place one clue whose point (and patch) are already in the working CRS.
+    pub fn place(
+        &self,
+        clue: &Clue,
+        p: Coord<f64>,
+        patch: Option<&MultiPolygon<f64>>,
+    ) -> Placement {
+        let county = self.county_at(p);
+        let zones = patch.map(|g| self.patch_zones(g));
+        let near = self.config.inspection.near_boundary_m;
+        // The clue's zone: for a patch, the most restrictive zone it covers; else the point's.
+        let from_patch = zones.as_ref().and_then(|zs| {
+            zs.iter()
+                .filter(|z| z.area_m2 > 0.0)
+                .max_by(|a, b| {
+                    a.zone
+                        .rank()
+                        .cmp(&b.zone.rank())
+                        .then_with(|| b.reserve.cmp(&a.reserve))
+                })
+                .and_then(|best| {
+                    self.zones
+                        .iter()
+                        .find(|z| z.reserve == best.reserve && z.zone == best.zone)
+                })
+        });
+        let (hit, distance, status) = match from_patch.or_else(|| self.zone_at(p)) {
+            Some(z) => (Some(z), Some(0.0), "in_reserve"),
+            None => match self.nearest_within(p, near) {
+                Some((z, d)) => (Some(z), Some(crate::review::round2(d)), "near_boundary"),
+                None => (None, None, "outside"),
+            },
+        };
+        let inside = status == "in_reserve";
+        let focus_reasons = match hit.filter(|_| inside) {
+            Some(z) => rules::focus_reasons(
+                &clue.activity,
+                Some(&z.level),
+                Some(z.zone),
+                self.is_yangtze(&z.reserve),
+            ),
+            None => Vec::new(),
+        };
+        let mut departments = rules::departments(&clue.activity);
+        if let Some(extra) = self.config.inspection.departments.get(clue.activity.trim()) {
+            departments = extra.clone();
+        }
+        Placement {
+            id: clue.id.clone(),
+            lon: clue.lon,
+            lat: clue.lat,
+            county_code: county.map(|c| c.code.clone()),
+            county: county.map(|c| c.name.clone()),
+            reserve: hit.map(|z| z.reserve.clone()),
+            reserve_level: hit.map(|z| z.level.clone()),
+            zone: hit.filter(|_| inside).map(|z| z.zone),
+            zone_cn: hit.filter(|_| inside).map(|z| z.zone.label_cn()),
+            distance_m: distance,
+            focus: !focus_reasons.is_empty(),
+            focus_reasons,
+            departments,
+            zones,
+            activity: clue.activity.clone(),
+            year: clue.year,
+            batch: clue.batch.clone(),
+            area_m2: clue.area_m2,
+            source: clue.source.clone(),
+            status,
+        }
+    }
+
+    /// Place many clues in parallel; each worker thread builds its own PROJ handle.
+    pub fn place_all(&self, clues: &[Clue]) -> Result<Vec<Placement>> {
+        let working = self.config.working_crs.clone();
+        clues
+            .par_iter()
+            .map_init(
+                || Reprojector::new(CGCS2000, &working),
+                |proj, clue| {
+                    let proj = proj.as_ref().map_err(|e| Error::Crs(e.to_string()))?;
+                    let (x, y) = proj.point(clue.lon, clue.lat)?;
+                    let patch = match &clue.patch {
+                        Some(g) => {
+                            let mut g = g.clone();
+                            proj.geometry_in_place(&mut g)?;
+                            Some(g)
+                        }
+                        None => None,
+                    };
+                    Ok(self.place(clue, Coord { x, y }, patch.as_ref()))
+                },
+            )
+            .collect()
+    }
+}
+
+/// Count placements by status.
+pub fn summarize(placements: &[Placement], problems: usize) -> Summary {
+    let mut s = Summary {
+        clues: placements.len(),
+        problems,
+        ..Summary::default()
+    };
+    for p in placements {
+        match p.status {
+            "in_reserve" => s.in_reserve += 1,
+            "near_boundary" => s.near_boundary += 1,
+            _ => s.outside += 1,
+        }
+        if p.focus {
+            s.focus += 1;
+        }
+    }
+    s
+}
+
+/// Placements per reserve and zone (for summaries): (reserve, zone) → count.
+pub fn counts_by_zone(placements: &[Placement]) -> BTreeMap<(String, String), usize> {
+    let mut m = BTreeMap::new();
+    for p in placements.iter().filter(|p| p.status == "in_reserve") {
+        let key = (
+            p.reserve.clone().unwrap_or_default(),
+            p.zone.map(|z| z.as_str().to_string()).unwrap_or_default(),
+        );
+        *m.entry(key).or_insert(0) += 1;
+    }
+    m
+}
+
+impl Placement {
+    /// The ledger record of this placement. `batch` falls back to the year, then to `unknown`.
+    pub fn to_new_issue(&self, clue: &Clue, layer_versions: &str) -> crate::ledger::NewIssue {
+        let geometry_geojson = clue
+            .patch
+            .as_ref()
+            .map(|g| geojson::Geometry::new(geojson::Value::from(g)).to_string());
+        crate::ledger::NewIssue {
+            clue_id: self.id.clone(),
+            batch: self
+                .batch
+                .clone()
+                .or_else(|| self.year.map(|y| y.to_string()))
+                .unwrap_or_else(|| "unknown".into()),
+            year: self.year,
+            lon: self.lon,
+            lat: self.lat,
+            geometry_geojson,
+            activity: self.activity.clone(),
+            area_m2: self.area_m2,
+            county_code: self.county_code.clone(),
+            county: self.county.clone(),
+            reserve: self.reserve.clone(),
+            reserve_level: self.reserve_level.clone(),
+            zone: self.zone.map(|z| z.as_str().to_string()),
+            zone_cn: self.zone_cn.map(str::to_string),
+            distance_m: self.distance_m,
+            focus: self.focus,
+            focus_reasons: self.focus_reasons.clone(),
+            departments: self.departments.clone(),
+            layer_versions: layer_versions.to_string(),
+        }
+    }
+}
+
+impl Inspector {
+    /// The layer versions as one line: `reserves=<sha256>;counties=<sha256>`.
+    pub fn versions_line(&self) -> String {
+        self.layer_versions
+            .iter()
+            .map(|(n, h)| format!("{n}={h}"))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+}
+
+/// The result of `redline inspect`: placements, summary, and what could not be read.
+#[derive(Debug, Serialize)]
+pub struct InspectReport {
+    pub clues: Vec<Placement>,
+    pub summary: Summary,
+    /// Located problems of single rows (`file:line:column: message`).
+    pub problems: Vec<String>,
+    /// Located warnings (swapped coordinates …).
+    pub warnings: Vec<String>,
+    pub layers: Vec<LayerVersion>,
+}
+
+/// A layer and the sha256 of its files.
+#[derive(Debug, Serialize)]
+pub struct LayerVersion {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// Read clue files, place every clue. Returns the clues too (for the ledger).
+pub fn inspect_files(
+    inspector: &Inspector,
+    files: &[std::path::PathBuf],
+) -> Result<(InspectReport, Vec<Clue>)> {
+    let mut clues = Vec::new();
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    for f in files {
+        let list = crate::formats::clues::read(f)?;
+        clues.extend(list.clues);
+        problems.extend(list.problems.into_iter().map(|e| e.to_string()));
+        warnings.extend(list.warnings);
+    }
+    let placements = inspector.place_all(&clues)?;
+    let summary = summarize(&placements, problems.len());
+    let report = InspectReport {
+        clues: placements,
+        summary,
+        problems,
+        warnings,
+        layers: inspector
+            .layer_versions
+            .iter()
+            .map(|(n, h)| LayerVersion {
+                name: n.clone(),
+                sha256: h.clone(),
+            })
+            .collect(),
+    };
+    Ok((report, clues))
+}
