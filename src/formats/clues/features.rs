@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use geo::orient::{Direction, Orient};
 use geo::{Geometry, InteriorPoint, MultiPolygon};
 
 use super::{Builder, ClueList, Columns, Position};
@@ -67,7 +68,7 @@ pub(super) fn from_table(path: &Path, table: &FeatureTable) -> Result<ClueList> 
     Ok(b.finish())
 }
 
-/// The clue position (and patch) of a geometry already in lon/lat.
+/// The clue position (and patch, outer rings counter-clockwise) of a geometry already in lon/lat.
 fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String> {
     let patch = match geometry {
         Geometry::Point(p) => {
@@ -95,6 +96,8 @@ fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String>
         ))
         }
     };
+    // Shapefiles store outer rings clockwise; the geodesic area wants them counter-clockwise.
+    let patch = patch.orient(Direction::Default);
     let Some(inner) = patch.interior_point() else {
         return Err("图斑为空 (empty patch)".to_string());
     };
