@@ -439,7 +439,7 @@ fn shapefile_in_gauss_kruger_and_geojson_through_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     // A 100 m × 40 m patch in EPSG:4527 whose south-west corner is the DOMAIN §1.2 check point
     // (lon 117.2, lat 29.3 ↔ 39519431.2652, 3242537.3942); its planar area is 4000 m².
-    let (e, n) = (39_519_431.2652, 3_242_537.3942);
+    let (e, n) = (39519431.2652, 3242537.3942);
     let rect = geo::Polygon::new(
         geo::LineString::from(vec![
             (e, n),
