@@ -26,6 +26,7 @@ mod read_tests;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::path::Path;
 
 pub use angle::parse_angle;
@@ -428,7 +429,7 @@ struct Builder<'p> {
     /// first column + 1 for XLSX).
     col_base: usize,
     cols: Columns,
-    seen: HashMap<String, usize>,
+    seen: SeenIds,
     list: ClueList,
 }
 
@@ -440,7 +441,7 @@ impl<'p> Builder<'p> {
             sep,
             col_base,
             cols,
-            seen: HashMap::new(),
+            seen: SeenIds::default(),
             list: ClueList {
                 encoding,
                 ..ClueList::default()
@@ -579,8 +580,8 @@ impl<'p> Builder<'p> {
         let id = id_col.and_then(|c| row.field(c).text_opt());
         let id = match id {
             Some(id) => {
-                if let Some(first) = self.seen.get(&id) {
-                    let first = *first;
+                let index = self.list.clues.len();
+                if let Some(first) = self.seen.check_insert(&id, index, line, &self.list.clues) {
                     self.problem(
                         line,
                         id_col,
@@ -591,7 +592,6 @@ impl<'p> Builder<'p> {
                     );
                     return;
                 }
-                self.seen.insert(id.clone(), line);
                 id
             }
             None => format!("{}#{line}", self.file_name),
@@ -647,7 +647,10 @@ impl<'p> Builder<'p> {
             }
         }
 
-        let source = format!("{}{}{line}", self.file_name, self.sep);
+        let mut source = String::with_capacity(self.file_name.len() + 8);
+        source.push_str(&self.file_name);
+        source.push(self.sep);
+        source.push_str(itoa(line, &mut [0u8; 20]));
         self.list.clues.push(Clue {
             id,
             lon,
@@ -664,8 +667,116 @@ impl<'p> Builder<'p> {
         });
     }
 
+    /// Make room for `n` more clues.
+    fn reserve(&mut self, n: usize) {
+        self.list.clues.reserve(n);
+        self.seen.reserve(n);
+    }
+
     fn finish(self) -> ClueList {
         self.list
+    }
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+}
+
+/// The ids met so far, for finding duplicates without a second copy of every id: a 64-bit
+/// hash maps to the first clue with it; the rare different id with the same hash is kept by
+/// value.
+#[derive(Default)]
+struct SeenIds {
+    /// hash → (clue index, line), as u32 to keep the table small (lines beyond 4 × 10⁹ are
+    /// clamped, which only blurs the "first at" note of a duplicate).
+    by_hash: HashMap<u64, (u32, u32), BuildHasherDefault<PassThrough>>,
+    collided: HashMap<String, usize>,
+}
+
+impl SeenIds {
+    fn reserve(&mut self, n: usize) {
+        self.by_hash.reserve(n);
+    }
+
+    /// The line of an earlier clue with the same `id`; otherwise records `id` as clue `index`
+    /// (on `line`) and returns `None`.
+    fn check_insert(
+        &mut self,
+        id: &str,
+        index: usize,
+        line: usize,
+        clues: &[Clue],
+    ) -> Option<usize> {
+        use std::collections::hash_map::Entry;
+        match self.by_hash.entry(hash_id(id)) {
+            Entry::Vacant(v) => {
+                let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                v.insert((small(index), small(line)));
+                None
+            }
+            Entry::Occupied(o) => {
+                let (first_index, first_line) = *o.get();
+                if clues.get(first_index as usize).is_some_and(|c| c.id == id) {
+                    return Some(first_line as usize);
+                }
+                match self.collided.entry(id.to_string()) {
+                    Entry::Occupied(o) => Some(*o.get()),
+                    Entry::Vacant(v) => {
+                        v.insert(line);
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A fast 64-bit string hash (multiply–xorshift over 8-byte words, murmur3 finaliser).
+fn hash_id(s: &str) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (s.len() as u64) ^ 0x243F_6A88_85A3_08D3;
+    let mut words = s.as_bytes().chunks_exact(8);
+    for w in &mut words {
+        let v = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
+        h = (h ^ v).wrapping_mul(K);
+        h ^= h >> 32;
+    }
+    let rest = words.remainder();
+    let mut last = [0u8; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    h = (h ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -833,5 +944,50 @@ mod tests {
         assert_eq!(year_of("第二批"), None);
         assert_eq!(number_text(12.0), "12");
         assert_eq!(number_text(12.5), "12.5");
+        assert_eq!(itoa(0, &mut [0; 20]), "0");
+        assert_eq!(itoa(1_000_001, &mut [0; 20]), "1000001");
+        assert_eq!(itoa(usize::MAX, &mut [0; 20]), usize::MAX.to_string());
+    }
+
+    fn clue(id: &str) -> Clue {
+        Clue {
+            id: id.to_string(),
+            lon: 117.2,
+            lat: 29.3,
+            patch: None,
+            activity: String::new(),
+            area_m2: None,
+            year: None,
+            batch: None,
+            county: None,
+            reserve: None,
+            source: String::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_including_hash_collisions() {
+        let mut seen = SeenIds::default();
+        let mut clues = Vec::new();
+        for (line, id) in [(2, "A"), (3, "B"), (4, "A-long-identifier-0001")] {
+            assert_eq!(seen.check_insert(id, clues.len(), line, &clues), None);
+            clues.push(clue(id));
+        }
+        assert_eq!(seen.check_insert("A", 3, 5, &clues), Some(2));
+        assert_eq!(
+            seen.check_insert("A-long-identifier-0001", 3, 6, &clues),
+            Some(4)
+        );
+        assert_ne!(
+            hash_id("A-long-identifier-0001"),
+            hash_id("A-long-identifier-0002")
+        );
+        // Simulate a collision: "C" gets the hash slot of "A" (clue 0).
+        seen.by_hash.insert(hash_id("C"), (0, 2));
+        assert_eq!(seen.check_insert("C", 3, 7, &clues), None);
+        clues.push(clue("C"));
+        assert_eq!(seen.check_insert("C", 4, 8, &clues), Some(7));
+        assert_eq!(seen.check_insert("A", 4, 9, &clues), Some(2));
     }
 }

@@ -98,6 +98,10 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
         Enc::Utf16(e) => e.decode_with_bom_removal(&sample).0,
     };
     let delimiter = detect_delimiter(&sample_text);
+    // Rows to expect, from the sample's line length, so the clue list is allocated once.
+    let file_len = file.metadata().map_or(0, |m| m.len());
+    let sample_lines = sample.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
+    let expected_rows = (file_len / (sample.len() as u64 / sample_lines).max(1)).min(20_000_000);
     drop(sample_text);
     drop(sample);
 
@@ -176,6 +180,7 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
                             ),
                         );
                     }
+                    b.reserve(expected_rows as usize);
                     builder = Some(b);
                 } else {
                     rows_before_header += 1;

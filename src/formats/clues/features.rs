@@ -2,14 +2,18 @@
 //!
 //! Points give lon/lat directly; polygons and multipolygons become the clue's patch, and its
 //! position is an interior point of the patch. Attributes are recognised by the same headers
-//! as the tables. A layer not in lon/lat is reprojected to CGCS2000 (EPSG:4490) once, here.
+//! as the tables. A layer not in lon/lat is reprojected to CGCS2000 (EPSG:4490) once, here; a
+//! layer without a CRS is lon/lat unless its eastings carry a 3° zone prefix (then EPSG:4513–4533).
 
 use std::path::Path;
 
+use geo::orient::{Direction, Orient};
 use geo::{Geometry, InteriorPoint, MultiPolygon};
 
 use super::{Builder, ClueList, Columns, Position};
-use crate::crs::{normalize, Reprojector, CGCS2000};
+use crate::crs::{
+    gk3_epsg_with_prefix, normalize, zone_of_prefixed_easting, Reprojector, CGCS2000,
+};
 use crate::formats::{geometry_kind, read_features, FeatureTable};
 use crate::Result;
 
@@ -35,17 +39,31 @@ fn is_lonlat(crs: &str) -> bool {
 pub(super) fn from_table(path: &Path, table: &FeatureTable) -> Result<ClueList> {
     let cols = Columns::from_headers(&table.fields);
     let encoding = table.encoding.clone().unwrap_or_default();
-    let reprojector = match table.crs.as_deref() {
+    let mut b = Builder::new(path, '#', 1, cols, encoding);
+    let declared = match table.crs.as_deref() {
+        Some(crs) => Some(crs.to_string()),
+        None => {
+            // No `.prj`: eastings with a zone prefix (Y > 10⁷) name their 3° zone; anything
+            // else is taken as lon/lat.
+            let guess = first_x(table)
+                .and_then(zone_of_prefixed_easting)
+                .and_then(gk3_epsg_with_prefix)
+                .map(|code| format!("EPSG:{code}"));
+            let note = match &guess {
+                Some(code) => format!(
+                    "未声明坐标系，按带号前缀推断为 {code} (no CRS declared; zone taken from the easting prefix)"
+                ),
+                None => "未声明坐标系，按 CGCS2000 经纬度 (EPSG:4490) 读取 (no CRS declared; read as lon/lat)"
+                    .to_string(),
+            };
+            b.list.warnings.push(format!("{}: {note}", b.file_name));
+            guess
+        }
+    };
+    let reprojector = match declared.as_deref() {
         Some(crs) if !is_lonlat(crs) => Some(Reprojector::new(crs, CGCS2000)?),
         _ => None,
     };
-    let mut b = Builder::new(path, '#', 1, cols, encoding);
-    if table.crs.is_none() {
-        b.list.warnings.push(format!(
-            "{}: 未声明坐标系，按 CGCS2000 经纬度 (EPSG:4490) 读取 (no CRS declared; read as lon/lat)",
-            b.file_name
-        ));
-    }
     for (i, feature) in table.features.iter().enumerate() {
         let pos = i + 1;
         let mut geometry = feature.geometry.clone();
@@ -67,7 +85,17 @@ pub(super) fn from_table(path: &Path, table: &FeatureTable) -> Result<ClueList> 
     Ok(b.finish())
 }
 
-/// The clue position (and patch) of a geometry already in lon/lat.
+/// The x of the first coordinate of the first feature that has one.
+fn first_x(table: &FeatureTable) -> Option<f64> {
+    use geo::CoordsIter;
+    table
+        .features
+        .iter()
+        .find_map(|f| f.geometry.coords_iter().next())
+        .map(|c| c.x)
+}
+
+/// The clue position (and patch, outer rings counter-clockwise) of a geometry already in lon/lat.
 fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String> {
     let patch = match geometry {
         Geometry::Point(p) => {
@@ -95,6 +123,8 @@ fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String>
         ))
         }
     };
+    // Shapefiles store outer rings clockwise; the geodesic area wants them counter-clockwise.
+    let patch = patch.orient(Direction::Default);
     let Some(inner) = patch.interior_point() else {
         return Err("图斑为空 (empty patch)".to_string());
     };

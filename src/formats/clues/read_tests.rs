@@ -432,3 +432,92 @@ fn line_numbers_survive_crlf_blank_lines_and_multiline_fields() {
     assert_eq!(sources, ["lines.csv:3", "lines.csv:8"]);
     assert_eq!(list.clues[1].extra[0].1, "x\r\ny");
 }
+
+#[test]
+fn shapefile_in_gauss_kruger_and_geojson_through_read() {
+    use crate::formats::shapefile::{self, DbfEncoding, PRJ_4527_ESRI};
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A 100 m × 40 m patch in EPSG:4527 whose south-west corner is the DOMAIN §1.2 check point
+    // (lon 117.2, lat 29.3 ↔ 39519431.2652, 3242537.3942); its planar area is 4000 m².
+    let (e, n) = (39519431.2652, 3242537.3942);
+    let rect = geo::Polygon::new(
+        geo::LineString::from(vec![
+            (e, n),
+            (e + 100.0, n),
+            (e + 100.0, n + 40.0),
+            (e, n + 40.0),
+            (e, n),
+        ]),
+        vec![],
+    );
+    let patches = FeatureTable {
+        crs: None,
+        fields: vec!["BH".into(), "活动类型".into(), "面积".into(), "ND".into()],
+        features: vec![
+            RawFeature {
+                geometry: geo::Geometry::Polygon(rect),
+                values: vec![
+                    "TB1".into(),
+                    "矿产资源开发".into(),
+                    "4000".into(),
+                    "2020".into(),
+                ],
+            },
+            RawFeature {
+                geometry: geo::Geometry::Polygon(square(e + 1000.0, n + 1000.0, 50.0)),
+                values: vec!["TB2".into(), "养殖".into(), "".into(), "2019".into()],
+            },
+        ],
+        encoding: None,
+    };
+    let shp = dir.path().join("patches.shp");
+    shapefile::write(&shp, &patches, DbfEncoding::Gbk, Some(PRJ_4527_ESRI)).expect("write shp");
+    let list = read(&shp).expect("read shp");
+    assert!(list.problems.is_empty(), "{:?}", list.problems);
+    assert_eq!(list.clues.len(), 2);
+    let a = &list.clues[0];
+    assert_eq!(
+        (a.id.as_str(), a.activity.as_str(), a.year),
+        ("TB1", "矿产资源开发", Some(2020))
+    );
+    assert_eq!(a.area_m2, Some(4000.0));
+    assert_eq!(a.source, "patches.shp#1");
+    let patch = a.patch.as_ref().expect("patch");
+    let first = patch.0[0].exterior().0[0];
+    assert!(
+        (first.x - 117.2).abs() < 1e-8 && (first.y - 29.3).abs() < 1e-8,
+        "{first:?}"
+    );
+    // The interior point lies within the patch: 100 m ≈ 0.00103° of longitude, 40 m ≈ 0.00036°
+    // of latitude at 29.3°N.
+    assert!(
+        a.lon > 117.2 && a.lon < 117.2011 && a.lat > 29.3 && a.lat < 29.3004,
+        "{a:?}"
+    );
+    // TB2 has no area attribute: the geodesic area of a 50 m × 50 m Gauss-Krüger square about
+    // 20.4 km east of the central meridian. The GK scale there is k ≈ 1 + x²/(2R²) ≈ 1 + 5·10⁻⁶,
+    // so the ellipsoidal area is 2500 / k² ≈ 2499.97 m².
+    let b_area = list.clues[1].area_m2.expect("area");
+    assert!((b_area - 2499.97).abs() < 0.02, "{b_area}");
+
+    // The same points as GeoJSON (lon/lat, no crs member).
+    let points = FeatureTable {
+        crs: Some("EPSG:4490".into()),
+        fields: vec!["id".into(), "type".into()],
+        features: vec![RawFeature {
+            geometry: geo::Geometry::Point(geo::Point::new(117.2, 29.3)),
+            values: vec!["G1".into(), "Mining".into()],
+        }],
+        encoding: None,
+    };
+    let gj = dir.path().join("points.geojson");
+    crate::formats::geojson::write(&gj, &points).expect("write geojson");
+    let list = read(&gj).expect("read geojson");
+    assert!(list.problems.is_empty(), "{:?}", list.problems);
+    let g = &list.clues[0];
+    assert_eq!(
+        (g.id.as_str(), g.lon, g.lat, g.activity.as_str()),
+        ("G1", 117.2, 29.3, "Mining")
+    );
+    assert!(g.patch.is_none() && g.area_m2.is_none());
+}
