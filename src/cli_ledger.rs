@@ -154,6 +154,7 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
             reason,
         } => {
             let inspector = redline::inspect::Inspector::load(config.clone())?;
+            let clues = redline::formats::skip_sidecars(&clues);
             let (report, list) = redline::inspect::inspect_files(&inspector, &clues)?;
             for p in &report.problems {
                 eprintln!("{p}");

@@ -92,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let t = std::time::Instant::now();
             let config = Config::load(&config)?;
+            let parcels = redline::formats::skip_sidecars(&parcels);
             let mut all = Vec::new();
             for p in &parcels {
                 all.extend(redline::formats::read_parcels(p)?);
@@ -157,7 +158,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 t,
             );
-            let (report, _) = redline::inspect::inspect_files(&inspector, &clues)?;
+            let clues = redline::formats::skip_sidecars(&clues);
+            let batch = redline::inspect::read_clue_files(&clues)?;
+            progress(
+                format!("读取线索 {} 条 ({} 个文件)", batch.clues.len(), clues.len()),
+                t,
+            );
+            let report = inspector.report(&batch)?;
             let m = &report.summary;
             progress(
                 format!(

@@ -194,3 +194,27 @@ pub fn geometry_kind(g: &geo::Geometry<f64>) -> &'static str {
         geo::Geometry::Triangle(_) => "Triangle",
     }
 }
+
+/// Drop a shapefile's side-car files (`.dbf .shx .prj .cpg .sbn .sbx .qix .xml`) from a list
+/// of inputs when their `.shp` exists, so that `parcels/*` names each data set once.
+pub fn skip_sidecars(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    const SIDECARS: [&str; 8] = ["dbf", "shx", "prj", "cpg", "sbn", "sbx", "qix", "xml"];
+    paths
+        .iter()
+        .filter(|p| {
+            let ext = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(|e| e.to_ascii_lowercase());
+            match ext {
+                Some(e) if SIDECARS.contains(&e.as_str()) => {
+                    let shp = p.with_extension("shp");
+                    let upper = p.with_extension("SHP");
+                    !(shp.exists() || upper.exists())
+                }
+                _ => true,
+            }
+        })
+        .cloned()
+        .collect()
+}

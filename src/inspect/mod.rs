@@ -517,37 +517,58 @@ pub struct LayerVersion {
     pub sha256: String,
 }
 
+/// Clues read from several files, with the located problems and warnings of their rows.
+#[derive(Debug, Default)]
+pub struct ClueBatch {
+    pub clues: Vec<Clue>,
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Read clue files (CSV, XLSX, shapefile, GeoJSON); bad rows are collected, not fatal.
+pub fn read_clue_files(files: &[std::path::PathBuf]) -> Result<ClueBatch> {
+    let mut batch = ClueBatch::default();
+    for f in files {
+        let list = crate::formats::clues::read(f)?;
+        batch.clues.extend(list.clues);
+        batch
+            .problems
+            .extend(list.problems.into_iter().map(|e| e.to_string()));
+        batch.warnings.extend(list.warnings);
+    }
+    Ok(batch)
+}
+
+impl Inspector {
+    /// Place a batch of clues and build the report.
+    pub fn report(&self, batch: &ClueBatch) -> Result<InspectReport> {
+        let placements = self.place_all(&batch.clues)?;
+        let summary = summarize(&placements, batch.problems.len());
+        Ok(InspectReport {
+            clues: placements,
+            summary,
+            problems: batch.problems.clone(),
+            warnings: batch.warnings.clone(),
+            layers: self
+                .layer_versions
+                .iter()
+                .map(|(n, h)| LayerVersion {
+                    name: n.clone(),
+                    sha256: h.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
 /// Read clue files, place every clue. Returns the clues too (for the ledger).
 pub fn inspect_files(
     inspector: &Inspector,
     files: &[std::path::PathBuf],
 ) -> Result<(InspectReport, Vec<Clue>)> {
-    let mut clues = Vec::new();
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
-    for f in files {
-        let list = crate::formats::clues::read(f)?;
-        clues.extend(list.clues);
-        problems.extend(list.problems.into_iter().map(|e| e.to_string()));
-        warnings.extend(list.warnings);
-    }
-    let placements = inspector.place_all(&clues)?;
-    let summary = summarize(&placements, problems.len());
-    let report = InspectReport {
-        clues: placements,
-        summary,
-        problems,
-        warnings,
-        layers: inspector
-            .layer_versions
-            .iter()
-            .map(|(n, h)| LayerVersion {
-                name: n.clone(),
-                sha256: h.clone(),
-            })
-            .collect(),
-    };
-    Ok((report, clues))
+    let batch = read_clue_files(files)?;
+    let report = inspector.report(&batch)?;
+    Ok((report, batch.clues))
 }
 
 #[cfg(test)]
