@@ -234,6 +234,18 @@ async fn review_inputs_geojson_multipart_and_zipped_shapefile() {
         .is_some_and(|s| s.starts_with("q_parcels.shp#")));
 }
 
+/// (what, method, uri, token, content type, body, status, error code)
+type Case<'a> = (
+    &'a str,
+    Method,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Vec<u8>,
+    u16,
+    &'a str,
+);
+
 /// Table test of bad input: status and error code, always in the error shape.
 #[tokio::test]
 async fn bad_input_answers_in_the_error_shape() {
@@ -253,16 +265,7 @@ async fn bad_input_answers_in_the_error_shape() {
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect::<Vec<_>>(),
     );
-    let cases: Vec<(
-        &str,
-        Method,
-        &str,
-        Option<&str>,
-        Option<&str>,
-        Vec<u8>,
-        u16,
-        &str,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "no token",
             Method::POST,
