@@ -83,9 +83,33 @@ fn rows() -> Vec<Row> {
         row(Method::GET, "/health", "/health", true, &[], false, 200),
         row(Method::GET, "/version", "/version", true, &[], false, 200),
         row(Method::GET, "/metrics", "/metrics", true, &[], false, 200),
-        row(Method::GET, "/openapi.json", "/openapi.json", true, &[], false, 200),
-        row(Method::GET, "/api/audit", "/api/audit", false, &[Admin], false, 200),
-        row(Method::GET, "/api/layers", "/api/layers", false, &[], false, 200),
+        row(
+            Method::GET,
+            "/openapi.json",
+            "/openapi.json",
+            true,
+            &[],
+            false,
+            200,
+        ),
+        row(
+            Method::GET,
+            "/api/audit",
+            "/api/audit",
+            false,
+            &[Admin],
+            false,
+            200,
+        ),
+        row(
+            Method::GET,
+            "/api/layers",
+            "/api/layers",
+            false,
+            &[],
+            false,
+            200,
+        ),
         row(
             Method::GET,
             "/api/layers/{name}/features",
@@ -314,7 +338,11 @@ async fn every_route_by_every_caller() {
                 ));
             } else if want >= 400 {
                 let code = resp.code();
-                let want_code = if want == 401 { "unauthorized" } else { "forbidden" };
+                let want_code = if want == 401 {
+                    "unauthorized"
+                } else {
+                    "forbidden"
+                };
                 if code != want_code {
                     failures.push(format!("{} {} as {who:?}: code {code}", r.method, r.uri));
                 }
