@@ -218,7 +218,12 @@ pub fn detect(u: &Upload, purpose: Purpose) -> ApiResult<FileKind> {
         .content_type
         .as_deref()
         .map(|c| c.split(';').next().unwrap_or("").trim().to_string())
-        .filter(|c| !c.is_empty() && c != "application/octet-stream");
+        // curl's --data-binary sends application/x-www-form-urlencoded unless told otherwise.
+        .filter(|c| {
+            !c.is_empty()
+                && c != "application/octet-stream"
+                && c != "application/x-www-form-urlencoded"
+        });
     let kind = if is_zip(&u.bytes) {
         if zip_is_xlsx(&u.bytes) {
             FileKind::Xlsx
@@ -495,6 +500,11 @@ mod tests {
                 up(None, Some("application/octet-stream"), &z),
                 Purpose::Parcels,
                 Ok(FileKind::ZipShapefile),
+            ),
+            (
+                up(None, Some("application/x-www-form-urlencoded"), b"{}"),
+                Purpose::Parcels,
+                Ok(FileKind::GeoJson),
             ),
             (
                 up(Some("c.xlsx"), None, &xl),
