@@ -168,6 +168,46 @@ impl Default for Inspection {
     }
 }
 
+/// The role of a service token (`[[token]]`): what it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads reviews, the ledger and layers.
+    Viewer,
+    /// Also submits reviews and records decisions on them.
+    Reviewer,
+    /// Also places clue lists, imports them into the ledger and moves issues.
+    Inspector,
+    /// Everything, including new layer versions and the audit log.
+    Admin,
+}
+
+impl Role {
+    /// The role's name as written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Reviewer => "reviewer",
+            Role::Inspector => "inspector",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// One `[[token]]` of the HTTP service: a bearer token stored as its sha256 hash, never in clear.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Who holds the token (recorded in the audit log).
+    pub name: String,
+    /// sha256 of the token, 64 hex digits.
+    pub sha256: String,
+    pub role: Role,
+    /// County code or name that limits what the token sees and changes; none = all counties.
+    #[serde(default)]
+    pub county: Option<String>,
+}
+
 /// The whole project configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -182,6 +222,8 @@ pub struct Config {
     pub land_class_categories: BTreeMap<String, String>,
     pub layers: Vec<LayerConfig>,
     pub inspection: Inspection,
+    /// Bearer tokens of the HTTP service (`[[token]]`).
+    pub tokens: Vec<TokenConfig>,
 }
 
 #[derive(Deserialize)]
@@ -200,6 +242,8 @@ struct RawConfig {
     layers: Vec<Spanned<RawLayer>>,
     #[serde(default)]
     inspection: Inspection,
+    #[serde(default, rename = "token")]
+    tokens: Vec<Spanned<TokenConfig>>,
 }
 
 #[derive(Deserialize)]
@@ -371,6 +415,39 @@ impl Config {
                 line,
             });
         }
+        let mut tokens: Vec<TokenConfig> = Vec::new();
+        for spanned in raw.tokens {
+            let line = line_of(text, spanned.span().start);
+            let mut t = spanned.into_inner();
+            t.name = t.name.trim().to_string();
+            t.sha256 = t.sha256.trim().to_ascii_lowercase();
+            if t.name.is_empty() {
+                return Err(err(line, "token.name: 不能为空 (must not be empty)".into()));
+            }
+            if tokens.iter().any(|o| o.name == t.name) {
+                return Err(err(
+                    line,
+                    format!(
+                        "token.name: 令牌名称重复 (duplicate token name) {:?}",
+                        t.name
+                    ),
+                ));
+            }
+            if t.sha256.len() != 64 || !t.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(err(
+                    line,
+                    format!(
+                        "token.sha256: 须为 64 位十六进制 (must be the sha256 of the token, 64 hex digits) for {:?}",
+                        t.name
+                    ),
+                ));
+            }
+            t.county = t
+                .county
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty());
+            tokens.push(t);
+        }
         let mut inspection = raw.inspection;
         inspection.ledger = dir.join(&inspection.ledger);
         Ok(Config {
@@ -382,6 +459,7 @@ impl Config {
             land_class_categories: categories,
             layers,
             inspection,
+            tokens,
         })
     }
 
@@ -425,6 +503,18 @@ mod tests {
         assert_eq!(c.tolerances.overlap_m2, 0.01);
     }
 
+    #[test]
+    fn tokens_parse() {
+        let d = dir_with_layer();
+        let h = "a".repeat(64);
+        let text = format!("working_crs = \"EPSG:4527\"\n[[token]]\nname = \"张三\"\nsha256 = \"{}\"\nrole = \"reviewer\"\ncounty = \"360222\"\n", h.to_uppercase());
+        let c = Config::parse(&text, &d.path().join("p.toml")).expect("parse");
+        assert_eq!(c.tokens.len(), 1);
+        assert_eq!(c.tokens[0].sha256, h);
+        assert_eq!(c.tokens[0].role, Role::Reviewer);
+        assert_eq!(c.tokens[0].county.as_deref(), Some("360222"));
+    }
+
     /// Table test: each broken config names the right line and key.
     #[test]
     fn errors_name_line_and_key() {
@@ -438,6 +528,8 @@ mod tests {
             ("[homestead]\nmax_area_m2 = -5.0\n", 3, "max_area_m2"),
             ("[homestead]\nmax_area = 5.0\n", 3, "max_area"),
             ("[land_class_categories]\n\"1104\" = \"农地\"\n", 3, "1104"),
+            ("[[token]]\nname = \"a\"\nsha256 = \"abc\"\nrole = \"admin\"\n", 2, "token.sha256"),
+            ("[[token]]\nname = \"a\"\nsha256 = \"abc\"\nrole = \"root\"\n", 5, "root"),
         ];
         for (body, line, key) in cases {
             let text = format!("{head}{body}");

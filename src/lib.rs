@@ -10,6 +10,8 @@
 //!   remote-sensing clues in nature reserves and functional zones and keeps the rectification
 //!   ledger until every issue is closed out.
 //!
+//! The same library is served over HTTP by [`http`] (`redline serve`).
+//!
 //! Data flows one way: [`formats`] read files → [`crs`] reprojects once into the working CRS →
 //! [`layer`] indexes → [`review`] / [`inspect`] check → reports and the [`ledger`].
 
@@ -20,6 +22,7 @@ pub mod finding;
 pub mod formats;
 pub mod generate;
 pub mod geometry;
+pub mod http;
 pub mod inspect;
 pub mod layer;
 pub mod ledger;

@@ -63,6 +63,20 @@ enum Command {
         #[command(subcommand)]
         command: cli_ledger::LedgerCommand,
     },
+    /// Run the HTTP service (服务); `--demo` serves the bundled fixtures with a new admin token.
+    Serve {
+        /// The project file (TOML) with layers and `[[token]]` entries.
+        #[arg(long, required_unless_present = "demo")]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Serve the bundled fixtures with a fresh ledger; prints a generated admin token.
+        #[arg(long)]
+        demo: bool,
+        /// Data folder for the service database, uploaded layers (and the demo ledger).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Write the deterministic demo fixtures or a county-scale benchmark set.
     Generate {
         #[arg(long)]
@@ -185,6 +199,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
         Command::Ledger { config, command } => cli_ledger::run(&config, command)?,
+        Command::Serve {
+            config,
+            addr,
+            demo,
+            data,
+        } => redline::http::serve(redline::http::ServeOptions {
+            config,
+            addr,
+            demo,
+            data,
+        })?,
         Command::Generate { out, scale, seed } => {
             use redline::generate::{self as g, inspect as gi};
             let (rs, is) = match scale {

@@ -1,0 +1,7 @@
+//! The routes, one module per feature.
+
+pub mod inspections;
+pub mod layers;
+pub mod ledger;
+pub mod ops;
+pub mod reviews;
