@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use redline::config::Config;
 use redline::review::{ReportFormat, Reviewer};
 
+mod cli_ledger;
+
 #[derive(Parser)]
 #[command(name = "redline", version, about = "宅基地用地审查与绿盾遥感线索核查 (Jingdezhen)")]
 struct Cli {
@@ -39,15 +41,42 @@ enum Command {
         #[arg(long, value_enum, default_value = "gbk")]
         encoding: redline::formats::convert::OutputEncoding,
     },
+    /// Place remote-sensing clues in reserves and zones (绿盾线索核查); prints JSON.
+    Inspect {
+        #[arg(long)]
+        config: PathBuf,
+        /// Clue lists: CSV, XLSX, shapefile or GeoJSON.
+        #[arg(required = true)]
+        clues: Vec<PathBuf>,
+        /// Print only the summary and problems, not every clue.
+        #[arg(long)]
+        summary_only: bool,
+    },
+    /// The rectification ledger (问题台账).
+    Ledger {
+        #[arg(long)]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: cli_ledger::LedgerCommand,
+    },
     /// Write the deterministic demo fixtures or a county-scale benchmark set.
     Generate {
         #[arg(long)]
         out: PathBuf,
         #[arg(long, value_enum, default_value = "demo")]
-        scale: redline::generate::Scale,
-        #[arg(long, default_value_t = redline::generate::DEFAULT_SEED)]
-        seed: u64,
+        scale: ScaleArg,
+        /// Seed of the generators (default: the seeds of the committed fixtures).
+        #[arg(long)]
+        seed: Option<u64>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ScaleArg {
+    /// The small committed fixtures.
+    Demo,
+    /// Benchmark scale (not committed).
+    County,
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -84,9 +113,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let n = redline::formats::convert::convert(&input, &output, &working, encoding)?;
             eprintln!("已转换 {n} 个地块: {} → {}", input.display(), output.display());
         }
+        Command::Inspect {
+            config,
+            clues,
+            summary_only,
+        } => {
+            let inspector = redline::inspect::Inspector::load(Config::load(&config)?)?;
+            let (report, _) = redline::inspect::inspect_files(&inspector, &clues)?;
+            for p in &report.problems {
+                eprintln!("{p}");
+            }
+            let json = if summary_only {
+                serde_json::json!({"summary": report.summary, "problems": report.problems,
+                    "warnings": report.warnings, "layers": report.layers})
+            } else {
+                serde_json::to_value(&report)?
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Command::Ledger { config, command } => cli_ledger::run(&config, command)?,
         Command::Generate { out, scale, seed } => {
-            let summary = redline::generate::generate(&out, scale, seed)?;
-            eprintln!("{summary}");
+            use redline::generate::{self as g, inspect as gi};
+            let (rs, is) = match scale {
+                ScaleArg::Demo => (g::Scale::Demo, gi::Scale::Demo),
+                ScaleArg::County => (g::Scale::County, gi::Scale::County),
+            };
+            eprintln!("生成数据 (generating) → {} …", out.display());
+            let review =
+                g::generate_review(&out.join("review"), rs, seed.unwrap_or(g::DEMO_SEED))?;
+            eprintln!(
+                "审查数据 {}: {} 个文件, 地类图斑 {}, 永久基本农田 {}, 地块 {}",
+                out.join("review").display(),
+                review.files.len(),
+                review.landuse,
+                review.farmland,
+                review.parcels
+            );
+            let inspect =
+                gi::generate_inspect(&out.join("inspect"), is, seed.unwrap_or(gi::DEMO_SEED))?;
+            eprintln!(
+                "绿盾数据 {}: {} 个文件",
+                out.join("inspect").display(),
+                inspect.files.len()
+            );
         }
     }
     Ok(())

@@ -1,1 +1,836 @@
-//! Remote-sensing clue lists (遥感线索): CSV, XLSX, or point/patch features.
+//! Remote-sensing clue lists (遥感线索): CSV, XLSX, or points/patches from shapefile/GeoJSON.
+//!
+//! The ministry's lists come as spreadsheets (CSV in UTF-8 or GBK, XLSX) with a row per clue,
+//! or as point / patch layers. [`read`] turns any of them into [`Clue`]s in CGCS2000 lon/lat
+//! (EPSG:4490). A bad row does not stop the load: it becomes a located error in
+//! [`ClueList::problems`] (file, line, 1-based column) and the good rows go on.
+//!
+//! Columns are recognised by their header, Chinese or English, ignoring case, spaces
+//! (full-width too) and full-width brackets: `编号`/`问题编号`/`线索编号`/`id`, `经度`/`lon`,
+//! `纬度`/`lat`, `活动类型`/`问题类型`/`type`, `面积`/`面积（平方米）`/`面积(亩)`/`area_m2`,
+//! `年份`/`year`, `批次`/`batch`, `县区`/`所在县`/`county`, `保护区名称`/`reserve`. Everything else
+//! is kept in [`Clue::extra`].
+//!
+//! Coordinates may be decimal degrees or 度分秒 text (see [`parse_angle`]). Checks per row:
+//! missing or unparsable coordinate, out of range (±180 / ±90), outside China's box
+//! (73–136°E, 3–54°N), duplicate id (the second one is the problem). A row whose longitude looks
+//! like a latitude and whose latitude looks like a longitude is swapped, with a warning.
+
+mod angle;
+mod csv_file;
+mod features;
+mod sheet;
+
+#[cfg(test)]
+mod read_tests;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+pub use angle::parse_angle;
+use angle::{parse_angle_axis, Axis};
+
+use crate::formats::display_name;
+use crate::{Error, Result};
+
+/// One remote-sensing clue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clue {
+    /// Clue number (编号 / 问题编号 / 线索编号 / id), or `{file_name}#{line}` when the row has none.
+    pub id: String,
+    /// CGCS2000 longitude in degrees; for a patch, a point inside the patch.
+    pub lon: f64,
+    /// CGCS2000 latitude in degrees; for a patch, a point inside the patch.
+    pub lat: f64,
+    /// The patch outline in lon/lat, for patch clues.
+    pub patch: Option<geo::MultiPolygon<f64>>,
+    /// Human-activity type as written (活动类型 / 问题类型), trimmed.
+    pub activity: String,
+    /// Patch area in m² (converted from 亩 / 公顷 / km² headers or cell units). For patches
+    /// without an area attribute, the geodesic area of the outline.
+    pub area_m2: Option<f64>,
+    /// Year: the 年份 column, else the 4-digit year of the batch (`2020年第二批` → 2020).
+    pub year: Option<i32>,
+    /// Batch (批次) as written.
+    pub batch: Option<String>,
+    /// County (县区 / 所在县) as written.
+    pub county: Option<String>,
+    /// Reserve name (保护区名称) when the list carries it.
+    pub reserve: Option<String>,
+    /// Where it came from: `clues.csv:14` (CSV line or sheet row) or `clues.shp#3` (feature).
+    pub source: String,
+    /// Unrecognised columns, in file order: (header, value).
+    pub extra: Vec<(String, String)>,
+}
+
+/// The result of reading a clue list.
+#[derive(Debug, Default)]
+pub struct ClueList {
+    pub clues: Vec<Clue>,
+    /// Rows that could not be used, each a located [`Error::Input`].
+    pub problems: Vec<Error>,
+    /// Things the reader changed or doubted (swapped coordinates, unreadable area …), located
+    /// as `file:line: message`.
+    pub warnings: Vec<String>,
+    /// The text encoding used (`UTF-8`, `UTF-8 (BOM)`, `GBK`, `UTF-16LE`, `XLSX`, or the
+    /// layer's encoding).
+    pub encoding: String,
+}
+
+/// Read a clue list: `.csv`/`.tsv`, `.xlsx`/`.xls`/`.ods`, `.shp` or `.geojson`/`.json`.
+///
+/// Errors of the whole file (unreadable, no coordinate header) are returned as `Err`; errors
+/// of single rows go to [`ClueList::problems`].
+pub fn read(path: &Path) -> Result<ClueList> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "tsv" => csv_file::read(path),
+        "xlsx" | "xlsm" | "xls" | "ods" => sheet::read(path),
+        "shp" | "geojson" | "json" => features::read(path),
+        _ => Err(Error::input(
+            path,
+            0,
+            "不支持的线索文件格式 (unsupported clue list format): use .csv, .xlsx, .shp or .geojson",
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+/// Unit of an area column.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum AreaUnit {
+    M2,
+    Mu,
+    Ha,
+    Km2,
+}
+
+impl AreaUnit {
+    /// m² per unit. 1 亩 = 10 000 / 15 m²; 1 公顷 = 10 000 m².
+    fn factor(self) -> f64 {
+        match self {
+            AreaUnit::M2 => 1.0,
+            AreaUnit::Mu => 10_000.0 / 15.0,
+            AreaUnit::Ha => 10_000.0,
+            AreaUnit::Km2 => 1_000_000.0,
+        }
+    }
+
+    /// A unit named in `text` (a normalised header or the tail of a cell).
+    fn find(text: &str) -> Option<AreaUnit> {
+        if text.contains("平方公里") || text.contains("平方千米") || text.contains("km") {
+            return Some(AreaUnit::Km2);
+        }
+        if text.contains('亩') {
+            return Some(AreaUnit::Mu);
+        }
+        if text.contains("公顷") {
+            return Some(AreaUnit::Ha);
+        }
+        if text.contains("平方米")
+            || text.contains('㎡')
+            || text.contains("m2")
+            || text.contains("m²")
+        {
+            // `hm2` / `hm²` are hectares.
+            if text.contains("hm2") || text.contains("hm²") {
+                return Some(AreaUnit::Ha);
+            }
+            return Some(AreaUnit::M2);
+        }
+        let tokens = text.split(|c: char| !c.is_ascii_alphanumeric());
+        for tok in tokens {
+            match tok {
+                "ha" | "hm" => return Some(AreaUnit::Ha),
+                "mu" => return Some(AreaUnit::Mu),
+                "m" | "sqm" => return Some(AreaUnit::M2),
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// What a column holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    Id,
+    Lon,
+    Lat,
+    Activity,
+    Area(AreaUnit),
+    Year,
+    Batch,
+    County,
+    Reserve,
+}
+
+/// Normalise a header: full-width forms to ASCII, no whitespace, lower case, `*` marks removed.
+fn normalize_header(h: &str) -> String {
+    h.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '【' | '〔' => '(',
+            '】' | '〕' => ')',
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{FEFF}')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The role of a header, if recognised.
+fn classify(header: &str) -> Option<Role> {
+    let n = normalize_header(header);
+    // The name without a bracketed or separated unit: `面积(平方米)` → `面积`.
+    let base = n
+        .split(['(', '[', '/', '（'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(['_', '-']);
+    const IDS: &[&str] = &[
+        "编号",
+        "问题编号",
+        "线索编号",
+        "图斑编号",
+        "线索id",
+        "问题id",
+        "id",
+        "clue_id",
+        "clueid",
+        "clue_no",
+        "bsm",
+        "tbbh",
+    ];
+    const LONS: &[&str] = &["lon", "lng", "long", "longitude", "x_lon", "东经"];
+    const LATS: &[&str] = &["lat", "latitude", "y_lat", "北纬"];
+    const ACTIVITIES: &[&str] = &[
+        "活动类型",
+        "问题类型",
+        "人类活动类型",
+        "类型",
+        "线索类型",
+        "变化类型",
+        "type",
+        "activity",
+        "activity_type",
+        "hdlx",
+    ];
+    const AREAS: &[&str] = &["area", "area_m2", "area_mu", "area_ha", "mj", "tbmj"];
+    const COUNTIES: &[&str] = &[
+        "县区",
+        "所在县",
+        "县",
+        "区县",
+        "县市区",
+        "所在县区",
+        "所在区县",
+        "行政区",
+        "county",
+        "xzqmc",
+    ];
+    const RESERVES: &[&str] = &["reserve", "reserve_name", "bhqmc", "保护地", "保护区"];
+
+    if n.contains("经度") || LONS.contains(&base) {
+        return Some(Role::Lon);
+    }
+    if n.contains("纬度") || LATS.contains(&base) {
+        return Some(Role::Lat);
+    }
+    if IDS.contains(&base) {
+        return Some(Role::Id);
+    }
+    if ACTIVITIES.contains(&base) {
+        return Some(Role::Activity);
+    }
+    if n.contains("面积") || AREAS.contains(&base) {
+        return Some(Role::Area(AreaUnit::find(&n).unwrap_or(AreaUnit::M2)));
+    }
+    if n.contains("批次") || base == "batch" {
+        return Some(Role::Batch);
+    }
+    if n.contains("年份") || n.contains("年度") || base == "year" {
+        return Some(Role::Year);
+    }
+    if RESERVES.contains(&base) || base.contains("保护区名称") || base.contains("保护地名称")
+    {
+        return Some(Role::Reserve);
+    }
+    if COUNTIES.contains(&base) || base.ends_with("县区") || base.ends_with("区县") {
+        return Some(Role::County);
+    }
+    None
+}
+
+/// Whether a header names a coordinate column.
+fn is_coordinate_header(h: &str) -> bool {
+    matches!(classify(h), Some(Role::Lon | Role::Lat))
+}
+
+/// Which column holds what (0-based indices into the row).
+#[derive(Clone, Debug, Default)]
+struct Columns {
+    names: Vec<String>,
+    id: Option<usize>,
+    lon: Option<usize>,
+    lat: Option<usize>,
+    activity: Option<usize>,
+    area: Option<(usize, AreaUnit)>,
+    year: Option<usize>,
+    batch: Option<usize>,
+    county: Option<usize>,
+    reserve: Option<usize>,
+    extra: Vec<usize>,
+}
+
+impl Columns {
+    /// The first column of each role wins; the rest are extra.
+    fn from_headers(headers: &[String]) -> Columns {
+        let mut c = Columns {
+            names: headers.iter().map(|h| h.trim().to_string()).collect(),
+            ..Columns::default()
+        };
+        for (i, h) in headers.iter().enumerate() {
+            let slot = match classify(h) {
+                Some(Role::Id) => &mut c.id,
+                Some(Role::Lon) => &mut c.lon,
+                Some(Role::Lat) => &mut c.lat,
+                Some(Role::Activity) => &mut c.activity,
+                Some(Role::Year) => &mut c.year,
+                Some(Role::Batch) => &mut c.batch,
+                Some(Role::County) => &mut c.county,
+                Some(Role::Reserve) => &mut c.reserve,
+                Some(Role::Area(unit)) => {
+                    if c.area.is_none() {
+                        c.area = Some((i, unit));
+                    } else {
+                        c.extra.push(i);
+                    }
+                    continue;
+                }
+                None => {
+                    c.extra.push(i);
+                    continue;
+                }
+            };
+            if slot.is_none() {
+                *slot = Some(i);
+            } else {
+                c.extra.push(i);
+            }
+        }
+        c
+    }
+
+    /// For tables (CSV, XLSX): both coordinate columns must be there.
+    fn require_coordinates(&self, path: &Path, line: usize) -> Result<()> {
+        let missing = match (self.lon, self.lat) {
+            (Some(_), Some(_)) => return Ok(()),
+            (None, Some(_)) => "经度 (longitude)",
+            (Some(_), None) => "纬度 (latitude)",
+            (None, None) => "经度和纬度 (longitude and latitude)",
+        };
+        Err(Error::input(
+            path,
+            line,
+            format!("表头缺少{missing}列 (header lacks a coordinate column)"),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+/// One cell value.
+enum Field<'a> {
+    Empty,
+    Text(Cow<'a, str>),
+    Number(f64),
+}
+
+impl Field<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Field::Empty => true,
+            Field::Text(t) => t.trim().is_empty(),
+            Field::Number(_) => false,
+        }
+    }
+
+    /// The value as trimmed text; whole numbers without `.0`.
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Field::Empty => Cow::Borrowed(""),
+            Field::Text(t) => Cow::Borrowed(t.trim()),
+            Field::Number(v) => Cow::Owned(number_text(*v)),
+        }
+    }
+
+    fn text_opt(&self) -> Option<String> {
+        let t = self.text();
+        (!t.is_empty()).then(|| t.into_owned())
+    }
+}
+
+fn number_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A row of cells, whatever the file.
+trait Row {
+    /// The cell at 0-based `col`; [`Field::Empty`] beyond the end.
+    fn field(&self, col: usize) -> Field<'_>;
+    fn len(&self) -> usize;
+    /// True when every cell is empty (the row is skipped).
+    fn all_empty(&self) -> bool {
+        (0..self.len()).all(|c| self.field(c).is_empty())
+    }
+}
+
+impl Row for [String] {
+    fn field(&self, col: usize) -> Field<'_> {
+        match self.get(col) {
+            Some(s) if !s.trim().is_empty() => Field::Text(Cow::Borrowed(s.as_str())),
+            _ => Field::Empty,
+        }
+    }
+    fn len(&self) -> usize {
+        <[String]>::len(self)
+    }
+}
+
+/// A position taken from a geometry (features), already in lon/lat.
+struct Position {
+    lon: f64,
+    lat: f64,
+    patch: Option<geo::MultiPolygon<f64>>,
+}
+
+/// Turns rows into clues, problems and warnings.
+struct Builder<'p> {
+    path: &'p Path,
+    file_name: String,
+    /// `:` for line-based sources (`clues.csv:14`), `#` for features (`clues.shp#3`).
+    sep: char,
+    /// Added to 0-based column indices to make 1-based file columns (1 for CSV; the sheet's
+    /// first column + 1 for XLSX).
+    col_base: usize,
+    cols: Columns,
+    seen: HashMap<String, usize>,
+    list: ClueList,
+}
+
+impl<'p> Builder<'p> {
+    fn new(path: &'p Path, sep: char, col_base: usize, cols: Columns, encoding: String) -> Self {
+        Builder {
+            path,
+            file_name: display_name(path),
+            sep,
+            col_base,
+            cols,
+            seen: HashMap::new(),
+            list: ClueList {
+                encoding,
+                ..ClueList::default()
+            },
+        }
+    }
+
+    fn problem(&mut self, line: usize, col: Option<usize>, message: String) {
+        self.list.problems.push(Error::Input {
+            file: self.path.to_path_buf(),
+            line,
+            column: col.map_or(0, |c| c + self.col_base),
+            message,
+        });
+    }
+
+    fn warn(&mut self, line: usize, col: Option<usize>, message: String) {
+        let loc = match col {
+            Some(c) => format!("{}{}{line}:{}", self.file_name, self.sep, c + self.col_base),
+            None => format!("{}{}{line}", self.file_name, self.sep),
+        };
+        self.list.warnings.push(format!("{loc}: {message}"));
+    }
+
+    /// Read one coordinate cell. `Err(())` when a problem was recorded.
+    fn coordinate<R: Row + ?Sized>(
+        &mut self,
+        row: &R,
+        line: usize,
+        col: usize,
+        name: &str,
+    ) -> std::result::Result<(f64, Option<Axis>), ()> {
+        match row.field(col) {
+            Field::Empty => {
+                self.problem(
+                    line,
+                    Some(col),
+                    format!("缺少{name} (missing {})", english(name)),
+                );
+                Err(())
+            }
+            Field::Number(v) if v.is_finite() => Ok((v, None)),
+            Field::Number(v) => {
+                self.problem(line, Some(col), format!("{name}无效 (invalid): {v}"));
+                Err(())
+            }
+            Field::Text(t) => parse_angle_axis(&t).map_err(|m| {
+                self.problem(
+                    line,
+                    Some(col),
+                    format!(
+                        "{name}无法解析 (cannot parse {}) '{}': {m}",
+                        english(name),
+                        t.trim()
+                    ),
+                );
+            }),
+        }
+    }
+
+    /// Process one data row. `line` is the CSV line, sheet row or feature number; `position`
+    /// comes from the feature geometry when there is one.
+    fn push<R: Row + ?Sized>(&mut self, row: &R, line: usize, position: Option<Position>) {
+        if position.is_none() && row.all_empty() {
+            return;
+        }
+        let cols = &self.cols;
+        let (id_col, lon_col, lat_col) = (cols.id, cols.lon, cols.lat);
+
+        // Position.
+        let (mut lon, mut lat, mut patch, lon_axis, lat_axis) = match position {
+            Some(p) => (p.lon, p.lat, p.patch, None, None),
+            None => {
+                let (Some(lc), Some(ac)) = (lon_col, lat_col) else {
+                    self.problem(line, None, "缺少坐标 (no coordinates)".to_string());
+                    return;
+                };
+                let lon = self.coordinate(row, line, lc, "经度");
+                let lat = self.coordinate(row, line, ac, "纬度");
+                let (Ok((lon, lon_axis)), Ok((lat, lat_axis))) = (lon, lat) else {
+                    return;
+                };
+                (lon, lat, None, lon_axis, lat_axis)
+            }
+        };
+        let looks_swapped = (3.0..=54.0).contains(&lon) && (73.0..=136.0).contains(&lat);
+        let marked_swapped = lon_axis == Some(Axis::Lat) || lat_axis == Some(Axis::Lon);
+        if looks_swapped || marked_swapped {
+            self.warn(
+                line,
+                lon_col,
+                format!(
+                    "坐标疑似经纬度颠倒，已交换 (longitude/latitude look swapped): 经度 {lon}, 纬度 {lat} → 经度 {lat}, 纬度 {lon}"
+                ),
+            );
+            std::mem::swap(&mut lon, &mut lat);
+            if let Some(mp) = patch.as_mut() {
+                use geo::MapCoordsInPlace;
+                mp.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
+            }
+        }
+        if !(-180.0..=180.0).contains(&lon) {
+            self.problem(
+                line,
+                lon_col,
+                format!("经度 {lon} 超出范围 (longitude out of range −180…180)"),
+            );
+            return;
+        }
+        if !(-90.0..=90.0).contains(&lat) {
+            self.problem(
+                line,
+                lat_col,
+                format!("纬度 {lat} 超出范围 (latitude out of range −90…90)"),
+            );
+            return;
+        }
+        if !(73.0..=136.0).contains(&lon) {
+            self.problem(
+                line,
+                lon_col,
+                format!("经度 {lon} 不在中国范围内 (longitude outside China, 73–136°E)"),
+            );
+            return;
+        }
+        if !(3.0..=54.0).contains(&lat) {
+            self.problem(
+                line,
+                lat_col,
+                format!("纬度 {lat} 不在中国范围内 (latitude outside China, 3–54°N)"),
+            );
+            return;
+        }
+
+        // Identity.
+        let id = id_col.and_then(|c| row.field(c).text_opt());
+        let id = match id {
+            Some(id) => {
+                if let Some(first) = self.seen.get(&id) {
+                    let first = *first;
+                    self.problem(
+                        line,
+                        id_col,
+                        format!(
+                            "编号 {id} 重复 (duplicate id; first at {}{}{first})",
+                            self.file_name, self.sep
+                        ),
+                    );
+                    return;
+                }
+                self.seen.insert(id.clone(), line);
+                id
+            }
+            None => format!("{}#{line}", self.file_name),
+        };
+
+        let cols = &self.cols;
+        let get = |c: Option<usize>| c.and_then(|c| row.field(c).text_opt());
+        let activity = get(cols.activity).unwrap_or_default();
+        let batch = get(cols.batch);
+        let county = get(cols.county);
+        let reserve = get(cols.reserve);
+        let extra: Vec<(String, String)> = cols
+            .extra
+            .iter()
+            .map(|&c| {
+                (
+                    cols.names.get(c).cloned().unwrap_or_default(),
+                    row.field(c).text().into_owned(),
+                )
+            })
+            .collect();
+
+        let mut area_m2 = None;
+        if let Some((c, unit)) = cols.area {
+            match area_value(&row.field(c), unit) {
+                Ok(v) => area_m2 = v,
+                Err(m) => self.warn(line, Some(c), m),
+            }
+        }
+        let cols = &self.cols;
+        let mut year = None;
+        if let Some(c) = cols.year {
+            let f = row.field(c);
+            if !f.is_empty() {
+                year = year_of(&f.text());
+                if year.is_none() {
+                    let t = f.text().into_owned();
+                    self.warn(
+                        line,
+                        Some(c),
+                        format!("年份无法识别 (year not recognised): '{t}'"),
+                    );
+                }
+            }
+        }
+        if year.is_none() {
+            year = batch.as_deref().and_then(year_of);
+        }
+        if area_m2.is_none() {
+            if let Some(mp) = &patch {
+                use geo::GeodesicArea;
+                area_m2 = Some(mp.geodesic_area_unsigned());
+            }
+        }
+
+        let source = format!("{}{}{line}", self.file_name, self.sep);
+        self.list.clues.push(Clue {
+            id,
+            lon,
+            lat,
+            patch,
+            activity,
+            area_m2,
+            year,
+            batch,
+            county,
+            reserve,
+            source,
+            extra,
+        });
+    }
+
+    fn finish(self) -> ClueList {
+        self.list
+    }
+}
+
+fn english(name: &str) -> &'static str {
+    match name {
+        "经度" => "longitude",
+        _ => "latitude",
+    }
+}
+
+/// An area cell in m². The cell may carry its own unit (`12.5亩`), which wins over the header's.
+/// Thousands separators are dropped. `Ok(None)` for an empty cell.
+fn area_value(field: &Field<'_>, unit: AreaUnit) -> std::result::Result<Option<f64>, String> {
+    let (value, unit) = match field {
+        Field::Empty => return Ok(None),
+        Field::Number(v) => (*v, unit),
+        Field::Text(t) => {
+            let t = t.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            let num_end = t
+                .char_indices()
+                .find(|&(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+')))
+                .map_or(t.len(), |(i, _)| i);
+            let (num, tail) = t.split_at(num_end);
+            let tail_norm = normalize_header(tail);
+            let cell_unit = if tail_norm.is_empty() {
+                Some(unit)
+            } else {
+                AreaUnit::find(&tail_norm)
+            };
+            let num = strip_thousands(num);
+            match (num.and_then(|n| n.parse::<f64>().ok()), cell_unit) {
+                (Some(v), Some(u)) => (v, u),
+                _ => return Err(format!("面积无法识别 (area not recognised): '{t}'")),
+            }
+        }
+    };
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("面积无效 (invalid area): {value}"));
+    }
+    Ok(Some(value * unit.factor()))
+}
+
+/// Drop thousands separators when they are well placed (`1,234,567.5`); `None` otherwise
+/// (`0,5` is a decimal comma or a typo, not a number to guess at).
+fn strip_thousands(num: &str) -> Option<String> {
+    if !num.contains(',') {
+        return Some(num.to_string());
+    }
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let int = int.trim_start_matches(['-', '+']);
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    let ok = (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3) && !frac.contains(',');
+    ok.then(|| num.chars().filter(|&c| c != ',').collect())
+}
+
+/// The first 4-digit year (1900–2100) in `text`: `2020`, `2020年第二批`, `第二批(2020)`.
+fn year_of(text: &str) -> Option<i32> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 4 {
+                let y: i32 = text[start..i].parse().ok()?;
+                if (1900..=2100).contains(&y) {
+                    return Some(y);
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_roles() {
+        let cases: &[(&str, Option<Role>)] = &[
+            ("编号", Some(Role::Id)),
+            ("问题编号", Some(Role::Id)),
+            (" 线索编号 ", Some(Role::Id)),
+            ("ID", Some(Role::Id)),
+            ("经度", Some(Role::Lon)),
+            ("中心点经度", Some(Role::Lon)),
+            ("Longitude", Some(Role::Lon)),
+            ("LON", Some(Role::Lon)),
+            ("纬度（度分秒）", Some(Role::Lat)),
+            ("lat", Some(Role::Lat)),
+            ("活动类型", Some(Role::Activity)),
+            ("问题类型", Some(Role::Activity)),
+            ("Type", Some(Role::Activity)),
+            ("面积", Some(Role::Area(AreaUnit::M2))),
+            ("面积（平方米）", Some(Role::Area(AreaUnit::M2))),
+            ("面 积（亩）", Some(Role::Area(AreaUnit::Mu))),
+            ("面积(公顷)", Some(Role::Area(AreaUnit::Ha))),
+            ("面积/hm2", Some(Role::Area(AreaUnit::Ha))),
+            ("area_m2", Some(Role::Area(AreaUnit::M2))),
+            ("area_mu", Some(Role::Area(AreaUnit::Mu))),
+            ("AREA_HA", Some(Role::Area(AreaUnit::Ha))),
+            ("年份", Some(Role::Year)),
+            ("year", Some(Role::Year)),
+            ("批次", Some(Role::Batch)),
+            ("Batch", Some(Role::Batch)),
+            ("县区", Some(Role::County)),
+            ("所在县", Some(Role::County)),
+            ("县（市、区）", Some(Role::County)),
+            ("county", Some(Role::County)),
+            ("保护区名称", Some(Role::Reserve)),
+            ("BHQMC", Some(Role::Reserve)),
+            ("序号", None),
+            ("备注", None),
+        ];
+        for (h, want) in cases {
+            assert_eq!(classify(h), *want, "header {h:?}");
+        }
+    }
+
+    #[test]
+    fn areas_and_years() {
+        let t = |s: &'static str| Field::Text(Cow::Borrowed(s));
+        let mu = 10_000.0 / 15.0;
+        let cases: &[(Field<'_>, AreaUnit, Option<f64>)] = &[
+            (t("1200"), AreaUnit::M2, Some(1200.0)),
+            (t("1,200.5"), AreaUnit::M2, Some(1200.5)),
+            (t("1.5"), AreaUnit::Mu, Some(1.5 * mu)),
+            (t("0.3"), AreaUnit::Ha, Some(3000.0)),
+            (t("3亩"), AreaUnit::M2, Some(2000.0)),
+            (t("0.12公顷"), AreaUnit::M2, Some(1200.0)),
+            (t("250㎡"), AreaUnit::Ha, Some(250.0)),
+            (Field::Number(2.0), AreaUnit::Ha, Some(20_000.0)),
+            (Field::Empty, AreaUnit::M2, None),
+        ];
+        for (f, unit, want) in cases {
+            let got = area_value(f, *unit).expect("area");
+            match (got, want) {
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{g} vs {w}"),
+                (g, w) => assert_eq!(g, *w),
+            }
+        }
+        assert!(area_value(&t("大约"), AreaUnit::M2).is_err());
+        assert!(area_value(&t("-5"), AreaUnit::M2).is_err());
+        assert!(area_value(&t("5 furlongs"), AreaUnit::M2).is_err());
+        assert!(area_value(&t("0,5"), AreaUnit::M2).is_err());
+        assert!(area_value(&t("12,34"), AreaUnit::M2).is_err());
+        assert_eq!(
+            area_value(&t("1,234,567"), AreaUnit::M2),
+            Ok(Some(1_234_567.0))
+        );
+
+        assert_eq!(year_of("2020年第二批"), Some(2020));
+        assert_eq!(year_of("第2批（2019）"), Some(2019));
+        assert_eq!(year_of("2018"), Some(2018));
+        assert_eq!(year_of("20201"), None);
+        assert_eq!(year_of("第二批"), None);
+        assert_eq!(number_text(12.0), "12");
+        assert_eq!(number_text(12.5), "12.5");
+    }
+}

@@ -416,3 +416,101 @@ pub fn counts_by_zone(placements: &[Placement]) -> BTreeMap<(String, String), us
     }
     m
 }
+
+impl Placement {
+    /// The ledger record of this placement. `batch` falls back to the year, then to `unknown`.
+    pub fn to_new_issue(&self, clue: &Clue, layer_versions: &str) -> crate::ledger::NewIssue {
+        let geometry_geojson = clue
+            .patch
+            .as_ref()
+            .map(|g| geojson::Geometry::new(geojson::Value::from(g)).to_string());
+        crate::ledger::NewIssue {
+            clue_id: self.id.clone(),
+            batch: self
+                .batch
+                .clone()
+                .or_else(|| self.year.map(|y| y.to_string()))
+                .unwrap_or_else(|| "unknown".into()),
+            year: self.year,
+            lon: self.lon,
+            lat: self.lat,
+            geometry_geojson,
+            activity: self.activity.clone(),
+            area_m2: self.area_m2,
+            county_code: self.county_code.clone(),
+            county: self.county.clone(),
+            reserve: self.reserve.clone(),
+            reserve_level: self.reserve_level.clone(),
+            zone: self.zone.map(|z| z.as_str().to_string()),
+            zone_cn: self.zone_cn.map(str::to_string),
+            distance_m: self.distance_m,
+            focus: self.focus,
+            focus_reasons: self.focus_reasons.clone(),
+            departments: self.departments.clone(),
+            layer_versions: layer_versions.to_string(),
+        }
+    }
+}
+
+impl Inspector {
+    /// The layer versions as one line: `reserves=<sha256>;counties=<sha256>`.
+    pub fn versions_line(&self) -> String {
+        self.layer_versions
+            .iter()
+            .map(|(n, h)| format!("{n}={h}"))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+}
+
+/// The result of `redline inspect`: placements, summary, and what could not be read.
+#[derive(Debug, Serialize)]
+pub struct InspectReport {
+    pub clues: Vec<Placement>,
+    pub summary: Summary,
+    /// Located problems of single rows (`file:line:column: message`).
+    pub problems: Vec<String>,
+    /// Located warnings (swapped coordinates …).
+    pub warnings: Vec<String>,
+    pub layers: Vec<LayerVersion>,
+}
+
+/// A layer and the sha256 of its files.
+#[derive(Debug, Serialize)]
+pub struct LayerVersion {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// Read clue files, place every clue. Returns the clues too (for the ledger).
+pub fn inspect_files(
+    inspector: &Inspector,
+    files: &[std::path::PathBuf],
+) -> Result<(InspectReport, Vec<Clue>)> {
+    let mut clues = Vec::new();
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    for f in files {
+        let list = crate::formats::clues::read(f)?;
+        clues.extend(list.clues);
+        problems.extend(list.problems.into_iter().map(|e| e.to_string()));
+        warnings.extend(list.warnings);
+    }
+    let placements = inspector.place_all(&clues)?;
+    let summary = summarize(&placements, problems.len());
+    let report = InspectReport {
+        clues: placements,
+        summary,
+        problems,
+        warnings,
+        layers: inspector
+            .layer_versions
+            .iter()
+            .map(|(n, h)| LayerVersion {
+                name: n.clone(),
+                sha256: h.clone(),
+            })
+            .collect(),
+    };
+    Ok((report, clues))
+}

@@ -141,9 +141,9 @@ impl Reviewer {
         Ok(Report::new(self, reviews))
     }
 
-    fn prepare(&self, parcel: Parcel, cache: &ReprojectorCache) -> Result<Prepared> {
+    fn prepare(&self, mut parcel: Parcel, cache: &ReprojectorCache) -> Result<Prepared> {
         let mut findings = parcel.notes.clone();
-        findings.extend(validate::validate(&parcel));
+        // The zone check reads the coordinates as written in the file.
         if let Some(zone) = parcel.zone {
             let prefixed = parcel
                 .rings
@@ -152,78 +152,98 @@ impl Reviewer {
                 .any(|p| p.x >= 1.0e7);
             findings.extend(validate::check_zone(&parcel, zone, prefixed));
         }
-        let usable = !findings.iter().any(|f| f.makes_invalid);
-        let (mut working, mut lonlat) = (None, None);
-        if usable {
-            let Some(src) = parcel.crs.clone() else {
-                findings.push(
-                    Finding::new(
-                        "crs_unknown",
-                        Severity::Fail,
-                        "地块文件未说明坐标系，无法审查 (the parcel's CRS is unknown)",
-                    )
-                    .invalidating(),
-                );
-                return Ok(Prepared {
-                    parcel,
-                    findings,
-                    working,
-                    lonlat,
-                });
-            };
-            let geom = parcel.to_multipolygon();
-            let mut w = geom.clone();
-            let mut ll = geom;
-            let to_w = cache.get(&src, &self.config.working_crs)?;
-            let to_ll = cache.get(&src, crs::CGCS2000)?;
-            match to_w
-                .geometry_in_place(&mut w)
-                .and_then(|_| to_ll.geometry_in_place(&mut ll))
-            {
-                Ok(()) => {
-                    if let Some(aow) = self.config.area_of_work {
-                        let outside: Vec<String> = parcel
-                            .rings
-                            .iter()
-                            .flat_map(|r| r.points.iter())
-                            .filter_map(|p| {
-                                let (lon, lat) = to_ll.point(p.x, p.y).ok()?;
-                                let inside = lon >= aow.min_lon
-                                    && lon <= aow.max_lon
-                                    && lat >= aow.min_lat
-                                    && lat <= aow.max_lat;
-                                (!inside).then(|| p.name.clone())
-                            })
-                            .collect();
-                        if !outside.is_empty() {
-                            findings.push(
-                                Finding::new(
-                                    "outside_area_of_work",
-                                    Severity::Fail,
-                                    format!(
-                                        "界址点 {} 在工作区范围之外 (outside the configured area of work)",
-                                        outside.join("、")
-                                    ),
-                                )
-                                .with_points(outside)
-                                .invalidating(),
-                            );
-                        }
+        let invalid = |f: &[Finding]| f.iter().any(|f| f.makes_invalid);
+        let done = |parcel, findings| {
+            Ok(Prepared {
+                parcel,
+                findings,
+                working: None,
+                lonlat: None,
+            })
+        };
+        if invalid(&findings) {
+            return done(parcel, findings);
+        }
+        let Some(src) = parcel.crs.clone() else {
+            findings.push(
+                Finding::new(
+                    "crs_unknown",
+                    Severity::Fail,
+                    "地块文件未说明坐标系，无法审查 (the parcel's CRS is unknown)",
+                )
+                .invalidating(),
+            );
+            return done(parcel, findings);
+        };
+        // Reproject the surveyed points once into the working CRS; validation then measures in
+        // metres whatever CRS the file used (a GeoJSON parcel comes in degrees).
+        let to_w = cache.get(&src, &self.config.working_crs)?;
+        let to_ll = cache.get(&self.config.working_crs, crs::CGCS2000)?;
+        let mut outside_aow = Vec::new();
+        for ring in &mut parcel.rings {
+            for p in &mut ring.points {
+                match to_w.point(p.x, p.y) {
+                    Ok((x, y)) => {
+                        p.x = x;
+                        p.y = y;
                     }
-                    working = Some(w);
-                    lonlat = Some(ll);
+                    Err(e) => {
+                        findings.push(
+                            Finding::new(
+                                "reprojection_failed",
+                                Severity::Fail,
+                                format!("界址点 {} 坐标转换失败: {e}", p.name),
+                            )
+                            .with_points([p.name.clone()])
+                            .invalidating(),
+                        );
+                        return done(parcel, findings);
+                    }
                 }
-                Err(e) => findings.push(
-                    Finding::new("reprojection_failed", Severity::Fail, format!("坐标转换失败: {e}"))
-                        .invalidating(),
-                ),
+                if let Some(aow) = self.config.area_of_work {
+                    let inside = to_ll.point(p.x, p.y).is_ok_and(|(lon, lat)| {
+                        lon >= aow.min_lon && lon <= aow.max_lon && lat >= aow.min_lat && lat <= aow.max_lat
+                    });
+                    if !inside {
+                        outside_aow.push(p.name.clone());
+                    }
+                }
             }
+        }
+        parcel.crs = Some(self.config.working_crs.clone());
+        if !outside_aow.is_empty() {
+            findings.push(
+                Finding::new(
+                    "outside_area_of_work",
+                    Severity::Fail,
+                    format!(
+                        "界址点 {} 在工作区范围之外 (outside the configured area of work)",
+                        outside_aow.join("、")
+                    ),
+                )
+                .with_points(outside_aow)
+                .invalidating(),
+            );
+            return done(parcel, findings);
+        }
+        findings.extend(validate::validate(&parcel));
+        if invalid(&findings) {
+            return done(parcel, findings);
+        }
+        let working = parcel.to_multipolygon();
+        let mut lonlat = working.clone();
+        if let Err(e) = to_ll.geometry_in_place(&mut lonlat) {
+            findings.push(
+                Finding::new("reprojection_failed", Severity::Fail, format!("坐标转换失败: {e}"))
+                    .invalidating(),
+            );
+            return done(parcel, findings);
         }
         Ok(Prepared {
             parcel,
             findings,
-            working,
-            lonlat,
+            working: Some(working),
+            lonlat: Some(lonlat),
         })
     }
 
@@ -278,7 +298,7 @@ impl Reviewer {
         if let Some(max) = self.config.homestead.max_area_m2 {
             if planar > max {
                 let mut f = Finding::new(
-                    "homestead_area_exceeded",
+                    "area_over_limit",
                     Severity::Fail,
                     format!("宅基地面积 {planar:.2} m² 超过限额 {max:.2} m² (homestead limit)"),
                 );
@@ -317,7 +337,7 @@ impl Reviewer {
                 base.difference_all(cands.iter().map(|&i| &layer.features[i].geometry));
             if outside > tol {
                 let mut f = Finding::new(
-                    "outside_within_layer",
+                    "outside_within",
                     Severity::Fail,
                     format!(
                         "地块有 {outside:.2} m² 位于 {name} 范围之外 (must lie inside; outside part)"

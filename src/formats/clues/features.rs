@@ -1,0 +1,109 @@
+//! Point and patch clue layers (shapefile, GeoJSON) through [`crate::formats::read_features`].
+//!
+//! Points give lon/lat directly; polygons and multipolygons become the clue's patch, and its
+//! position is an interior point of the patch. Attributes are recognised by the same headers
+//! as the tables. A layer not in lon/lat is reprojected to CGCS2000 (EPSG:4490) once, here.
+
+use std::path::Path;
+
+use geo::{Geometry, InteriorPoint, MultiPolygon};
+
+use super::{Builder, ClueList, Columns, Position};
+use crate::crs::{normalize, Reprojector, CGCS2000};
+use crate::formats::{geometry_kind, read_features, FeatureTable};
+use crate::Result;
+
+/// Read a shapefile or GeoJSON clue layer.
+pub(super) fn read(path: &Path) -> Result<ClueList> {
+    let table = read_features(path)?;
+    from_table(path, &table)
+}
+
+/// Whether a declared CRS is geographic lon/lat on CGCS2000 or WGS 84 (which agree to
+/// centimetres, DOMAIN §1.2), so that no conversion is needed.
+fn is_lonlat(crs: &str) -> bool {
+    let n = normalize(crs);
+    if matches!(n.as_str(), "EPSG:4490" | "EPSG:4326" | "OGC:CRS84") || n.ends_with("CRS84") {
+        return true;
+    }
+    let up = n.trim_start().to_ascii_uppercase();
+    (up.starts_with("GEOGCS[") || up.starts_with("GEOGCRS["))
+        && (up.contains("2000") || up.contains("WGS"))
+}
+
+/// Turn a feature table into clues.
+pub(super) fn from_table(path: &Path, table: &FeatureTable) -> Result<ClueList> {
+    let cols = Columns::from_headers(&table.fields);
+    let encoding = table.encoding.clone().unwrap_or_default();
+    let reprojector = match table.crs.as_deref() {
+        Some(crs) if !is_lonlat(crs) => Some(Reprojector::new(crs, CGCS2000)?),
+        _ => None,
+    };
+    let mut b = Builder::new(path, '#', 1, cols, encoding);
+    if table.crs.is_none() {
+        b.list.warnings.push(format!(
+            "{}: 未声明坐标系，按 CGCS2000 经纬度 (EPSG:4490) 读取 (no CRS declared; read as lon/lat)",
+            b.file_name
+        ));
+    }
+    for (i, feature) in table.features.iter().enumerate() {
+        let pos = i + 1;
+        let mut geometry = feature.geometry.clone();
+        if let Some(r) = &reprojector {
+            if let Err(e) = r.geometry_in_place(&mut geometry) {
+                b.problem(pos, None, format!("要素 {pos} 无法转换到 CGCS2000: {e}"));
+                continue;
+            }
+        }
+        let position = match position_of(geometry) {
+            Ok(p) => p,
+            Err(message) => {
+                b.problem(pos, None, format!("要素 {pos}: {message}"));
+                continue;
+            }
+        };
+        b.push(feature.values.as_slice(), pos, Some(position));
+    }
+    Ok(b.finish())
+}
+
+/// The clue position (and patch) of a geometry already in lon/lat.
+fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String> {
+    let patch = match geometry {
+        Geometry::Point(p) => {
+            return Ok(Position {
+                lon: p.x(),
+                lat: p.y(),
+                patch: None,
+            })
+        }
+        Geometry::MultiPoint(mp) if mp.0.len() == 1 => {
+            let p = mp.0[0];
+            return Ok(Position {
+                lon: p.x(),
+                lat: p.y(),
+                patch: None,
+            });
+        }
+        Geometry::Polygon(p) => MultiPolygon(vec![p]),
+        Geometry::MultiPolygon(mp) => mp,
+        Geometry::Rect(r) => MultiPolygon(vec![r.to_polygon()]),
+        other => {
+            return Err(format!(
+            "几何类型 {} 不能作为线索 (geometry type not usable as a clue: use points or polygons)",
+            geometry_kind(&other)
+        ))
+        }
+    };
+    let Some(inner) = patch.interior_point() else {
+        return Err("图斑为空 (empty patch)".to_string());
+    };
+    if !(inner.x().is_finite() && inner.y().is_finite()) {
+        return Err("图斑坐标无效 (patch coordinates not finite)".to_string());
+    }
+    Ok(Position {
+        lon: inner.x(),
+        lat: inner.y(),
+        patch: Some(patch),
+    })
+}
