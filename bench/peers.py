@@ -147,15 +147,19 @@ def shapely_w1(project, inputs, threads):
         with phase("match"):
             n = len(pts)
             big = np.iinfo(np.int64).max
+            t = time.perf_counter()
             pi, zi = ztree.query(pts, predicate="intersects")
+            PHASES["match.zones"] = time.perf_counter() - t
             best = np.full(n, big, dtype=np.int64)
             np.minimum.at(best, pi, order[zi])
             inside = best != big
             names = np.array([f"{k[1]}|{k[2]}" for k in keyed] + [common.NO_ZONE], dtype=object)
             best_keys = names[np.where(inside, best, len(keyed))]
             out_idx = np.nonzero(~inside)[0]
+            t = time.perf_counter()
             near_pi, _ = ztree.query(pts[out_idx], predicate="dwithin", distance=project.near_boundary_m)
             near = int(len(np.unique(near_pi)))
+            PHASES["match.near"] = time.perf_counter() - t
             qi, ci = ctree.query(pts, predicate="intersects")
             cbest = np.full(n, big, dtype=np.int64)
             np.minimum.at(cbest, qi, crank[ci])
