@@ -5,8 +5,8 @@
                             [--results bench/results] [--label NAME]
 
 Every measurement is one child process (redline itself, or `bench/peers.py` for a peer): its
-wall time is taken around the process and its peak RSS from `os.wait4` (ru_maxrss of that
-child alone). For PostGIS the work happens in the server backend, whose VmHWM the peer reads
+wall time is taken around the process and its peak RSS from GNU time (`/usr/bin/time -f %M`,
+which forks the command from its own small process). For PostGIS the work happens in the server backend, whose VmHWM the peer reads
 from /proc before it disconnects; the table adds it to the client's.
 
 Agreement comes first: a workload is timed only when every runner's answers agree with
@@ -43,18 +43,27 @@ PY = sys.executable
 # Running children.
 
 def run_child(cmd, env, stdout_path=None):
-    """Run `cmd`; return (wall seconds, peak RSS in KiB, return code)."""
+    """Run `cmd` under /usr/bin/time; return (wall seconds, peak RSS in KiB, return code).
+
+    The peak RSS comes from GNU time (`%M`), which forks the command from its own small
+    process: measured from this (possibly large) harness process, a child's ru_maxrss would
+    include the harness's pages shared at fork time.
+    """
+    base = Path(str(stdout_path or "/tmp/bench_child"))
+    rss_file = Path(str(base) + ".rss")
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
-    err = open(str(stdout_path or "/tmp/bench_child") + ".err", "wb")
+    err = open(str(base) + ".err", "wb")
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
-    _, status, ru = os.wait4(p.pid, 0)
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] + list(cmd), env=env, stdout=out, stderr=err)
     wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
     if stdout_path:
         out.close()
     err.close()
-    return wall, ru.ru_maxrss, p.returncode
+    try:
+        rss = int(rss_file.read_text().strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError):
+        rss = 0
+    return wall, rss, p.returncode
 
 
 class Runner:
