@@ -126,8 +126,6 @@ def shapely_w1(project, inputs, threads):
         zmeta = [zmeta[i] for i in keep]
         cg = np.array(cg)
     with phase("index"):
-        ztree = shapely.STRtree(zg)
-        ctree = shapely.STRtree(cg)
         shapely.prepare(zg)
         shapely.prepare(cg)
         order, keyed = order_keys(zmeta)
@@ -144,27 +142,35 @@ def shapely_w1(project, inputs, threads):
             tr = tfs.setdefault("EPSG:4490", Transformer.from_crs("EPSG:4490", work, always_xy=True))
             x, y = tr.transform(xy[:, 0], xy[:, 1])
             pts = shapely.points(x, y)
+        with phase("index"):
+            # Index the points and query with the zone polygons: shapely prepares the *input*
+            # geometries of a bulk query, so each of the few big polygons is prepared once and
+            # tested against the points in its box (the other way round every test would walk
+            # a 50k-vertex boundary).
+            ptree = shapely.STRtree(pts)
         with phase("match"):
             n = len(pts)
             big = np.iinfo(np.int64).max
             t = time.perf_counter()
-            pi, zi = ztree.query(pts, predicate="intersects")
+            zi, pi = ptree.query(zg, predicate="intersects")
             PHASES["match.zones"] = time.perf_counter() - t
             best = np.full(n, big, dtype=np.int64)
             np.minimum.at(best, pi, order[zi])
             inside = best != big
             names = np.array([f"{k[1]}|{k[2]}" for k in keyed] + [common.NO_ZONE], dtype=object)
             best_keys = names[np.where(inside, best, len(keyed))]
-            out_idx = np.nonzero(~inside)[0]
             t = time.perf_counter()
-            near_pi, _ = ztree.query(pts[out_idx], predicate="dwithin", distance=project.near_boundary_m)
-            near = int(len(np.unique(near_pi)))
+            _, near_pi = ptree.query(zg, predicate="dwithin", distance=project.near_boundary_m)
+            near_pi = np.unique(near_pi)
+            near = int((~inside[near_pi]).sum())
             PHASES["match.near"] = time.perf_counter() - t
-            qi, ci = ctree.query(pts, predicate="intersects")
+            t = time.perf_counter()
+            ci, qi = ptree.query(cg, predicate="intersects")
             cbest = np.full(n, big, dtype=np.int64)
             np.minimum.at(cbest, qi, crank[ci])
             cnames = np.array([ccode[i] for i in corder] + [common.NO_ZONE], dtype=object)
             counties = cnames[np.where(cbest != big, cbest, len(corder))]
+            PHASES["match.counties"] = time.perf_counter() - t
             results = w1_answers(best_keys.tolist(), counties.tolist(), near, n)
     results["zone_area_m2"] = float(shapely.area(zg).sum())
     return results
