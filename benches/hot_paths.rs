@@ -47,7 +47,8 @@ fn star(n: usize) -> Polygon<f64> {
     let mut pts: Vec<Coord<f64>> = (0..n)
         .map(|i| {
             let t = std::f64::consts::TAU * i as f64 / n as f64;
-            let noise = 0.08 * (3.0 * t).sin() + 0.05 * (7.0 * t + 1.0).sin() + 0.02 * (41.0 * t).cos();
+            let noise =
+                0.08 * (3.0 * t).sin() + 0.05 * (7.0 * t + 1.0).sin() + 0.02 * (41.0 * t).cos();
             let r = R * (1.0 + noise);
             Coord {
                 x: CX + r * t.cos(),
@@ -97,7 +98,11 @@ fn point_in_polygon(c: &mut Criterion) {
     let mut g = c.benchmark_group("point_in_polygon_50k");
     g.throughput(Throughput::Elements(pts.len() as u64));
     g.bench_function("prepared", |bch| {
-        bch.iter(|| pts.iter().filter(|p| prepared.contains(black_box(**p))).count())
+        bch.iter(|| {
+            pts.iter()
+                .filter(|p| prepared.contains(black_box(**p)))
+                .count()
+        })
     });
     g.sample_size(10);
     g.bench_function("geo_contains", |bch| {
@@ -199,20 +204,25 @@ fn txt_batch(n: usize) -> String {
          精度=0.001\r\n转换参数=,,,,,,\r\n[地块坐标]\r\n",
     );
     for k in 0..n {
-        let (x0, y0) = (3_242_537.394 + 40.0 * k as f64, 519_431.265 + 25.0 * k as f64);
+        let (x0, y0) = (
+            3_242_537.394 + 40.0 * k as f64,
+            519_431.265 + 25.0 * k as f64,
+        );
         s.push_str(&format!(
             "5,0.0148,{},宅基地申请-{},面,H50G065052,宅基地,0702,@\r\n",
             k + 1,
             k + 1
         ));
-        let pts = [(0.0, 0.0), (0.0, 10.0), (14.8, 10.0), (14.8, 0.0), (0.0, 0.0)];
+        let pts = [
+            (0.0, 0.0),
+            (0.0, 10.0),
+            (14.8, 10.0),
+            (14.8, 0.0),
+            (0.0, 0.0),
+        ];
         for (j, (dx, dy)) in pts.iter().enumerate() {
             let name = if j == 4 { 1 } else { j + 1 };
-            s.push_str(&format!(
-                "J{name},1,{:.3},39{:.3}\r\n",
-                x0 + dx,
-                y0 + dy
-            ));
+            s.push_str(&format!("J{name},1,{:.3},39{:.3}\r\n", x0 + dx, y0 + dy));
         }
     }
     s
