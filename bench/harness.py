@@ -411,6 +411,7 @@ def write_report(a, wl, mach, project_path, inputs, answers, timing, problems, e
     L.append("")
     L.append("## Machine")
     L.append(f"- nproc {mach['nproc']}, CPU {mach['cpu']}, memory {mach['memory']}, kernel {mach['kernel']}")
+    L.append(f"- load average when written: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (a shared machine makes runs noisy)")
     for k, v in mach["versions"].items():
         L.append(f"- {k}: {v}")
     L.append("")
