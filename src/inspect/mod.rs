@@ -323,12 +323,31 @@ impl Inspector {
         i.all_reserves_yangtze || i.yangtze_reserves.iter().any(|r| r == reserve)
     }
 
+    /// The departments that act on an activity: the configured override, else the notice's.
+    pub fn departments_for(&self, activity: &str) -> Vec<String> {
+        match self.config.inspection.departments.get(activity.trim()) {
+            Some(d) => d.clone(),
+            None => rules::departments(activity),
+        }
+    }
+
     /// Place one clue whose point (and patch) are already in the working CRS.
     pub fn place(
         &self,
         clue: &Clue,
         p: Coord<f64>,
         patch: Option<&MultiPolygon<f64>>,
+    ) -> Placement {
+        let departments = self.departments_for(&clue.activity);
+        self.place_with(clue, p, patch, departments)
+    }
+
+    fn place_with(
+        &self,
+        clue: &Clue,
+        p: Coord<f64>,
+        patch: Option<&MultiPolygon<f64>>,
+        departments: Vec<String>,
     ) -> Placement {
         let county = self.county_at(p);
         let zones = patch.map(|g| self.patch_zones(g));
@@ -366,10 +385,6 @@ impl Inspector {
             ),
             None => Vec::new(),
         };
-        let mut departments = rules::departments(&clue.activity);
-        if let Some(extra) = self.config.inspection.departments.get(clue.activity.trim()) {
-            departments = extra.clone();
-        }
         Placement {
             id: clue.id.clone(),
             lon: clue.lon,
@@ -394,9 +409,17 @@ impl Inspector {
         }
     }
 
-    /// Place many clues in parallel; each worker thread builds its own PROJ handle.
+    /// Place many clues in parallel; each worker thread builds its own PROJ handle. The
+    /// departments are worked out once per distinct activity text, not once per clue.
     pub fn place_all(&self, clues: &[Clue]) -> Result<Vec<Placement>> {
         let working = self.config.working_crs.clone();
+        let mut departments: std::collections::HashMap<&str, Vec<String>> =
+            std::collections::HashMap::new();
+        for c in clues {
+            if !departments.contains_key(c.activity.as_str()) {
+                departments.insert(c.activity.as_str(), self.departments_for(&c.activity));
+            }
+        }
         clues
             .par_iter()
             .map_init(
@@ -412,7 +435,11 @@ impl Inspector {
                         }
                         None => None,
                     };
-                    Ok(self.place(clue, Coord { x, y }, patch.as_ref()))
+                    let d = departments
+                        .get(clue.activity.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| self.departments_for(&clue.activity));
+                    Ok(self.place_with(clue, Coord { x, y }, patch.as_ref(), d))
                 },
             )
             .collect()
