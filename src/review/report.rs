@@ -250,8 +250,11 @@ impl Report {
                 for c in &p.land_classes {
                     let _ = writeln!(
                         s,
-                        "    {:<6} {:<10} {:<6} {:>10.2} m²",
-                        c.code, c.name, c.category, c.area_m2
+                        "    {} {} {} {:>10.2} m²",
+                        pad(&c.code, 6),
+                        pad(&c.name, 16),
+                        pad(&c.category, 8),
+                        c.area_m2
                     );
                 }
                 let totals: Vec<String> = ["农用地", "建设用地", "未利用地"]
@@ -285,6 +288,32 @@ impl Report {
     }
 }
 
+/// Columns a character takes in a terminal: 2 for CJK and full-width forms, else 1.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// `text` padded with spaces to `width` terminal columns (Chinese characters count twice).
+fn pad(text: &str, width: usize) -> String {
+    let w = display_width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn rule_cn(rule: &str) -> &'static str {
     match rule {
         "forbid" => "禁止占用",
@@ -306,5 +335,28 @@ fn short_crs(def: &str) -> String {
         format!("WKT:{name}")
     } else {
         def.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_columns_line_up() {
+        assert_eq!(display_width("0702"), 4);
+        assert_eq!(display_width("农村宅基地"), 10);
+        assert_eq!(
+            display_width("果园(可调整)"),
+            12,
+            "ASCII brackets count once"
+        );
+        assert_eq!(pad("旱地", 8), "旱地    ");
+        assert_eq!(pad("0201K", 6), "0201K ");
+        assert_eq!(pad("很长很长的名字", 4), "很长很长的名字");
+        // Two rows end their name column at the same terminal column.
+        let a = format!("{}|", pad("旱地", 16));
+        let b = format!("{}|", pad("果园(可调整)", 16));
+        assert_eq!(display_width(&a), display_width(&b));
     }
 }
