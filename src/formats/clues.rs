@@ -90,7 +90,7 @@ pub fn read(path: &Path) -> Result<ClueList> {
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "csv" | "tsv" => csv_file::read(path),
+        "csv" | "tsv" => csv_file::read(path, None),
         "xlsx" | "xlsm" | "xls" | "ods" => sheet::read(path),
         "shp" | "geojson" | "json" => features::read(path),
         _ => Err(Error::input(
@@ -99,6 +99,34 @@ pub fn read(path: &Path) -> Result<ClueList> {
             "不支持的线索文件格式 (unsupported clue list format): use .csv, .xlsx, .shp or .geojson",
         )),
     }
+}
+
+/// Receives clues in chunks, as they are read (see [`read_chunked`]).
+pub type ClueSink<'a> = dyn FnMut(Vec<Clue>) -> Result<()> + 'a;
+
+/// Read a clue list and hand its clues to `sink` in chunks of at most `rows`, in file order.
+/// CSV lists are streamed, so only one chunk is in memory at a time; spreadsheets and feature
+/// files are read whole first. The returned list carries the problems, warnings and encoding,
+/// and no clues. An error from `sink` stops the reading and is returned.
+pub fn read_chunked(path: &Path, rows: usize, sink: &mut ClueSink<'_>) -> Result<ClueList> {
+    let rows = rows.max(1);
+    let is_csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
+    if is_csv {
+        return csv_file::read(path, Some((rows, sink)));
+    }
+    let mut list = read(path)?;
+    let mut clues = std::mem::take(&mut list.clues).into_iter();
+    loop {
+        let chunk: Vec<Clue> = clues.by_ref().take(rows).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        sink(chunk)?;
+    }
+    Ok(list)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,8 +608,7 @@ impl<'p> Builder<'p> {
         let id = id_col.and_then(|c| row.field(c).text_opt());
         let id = match id {
             Some(id) => {
-                let index = self.list.clues.len();
-                if let Some(first) = self.seen.check_insert(&id, index, line, &self.list.clues) {
+                if let Some(first) = self.seen.check_insert(&id, line) {
                     self.problem(
                         line,
                         id_col,
@@ -692,50 +719,84 @@ fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
-/// The ids met so far, for finding duplicates without a second copy of every id: a 64-bit
-/// hash maps to the first clue with it; the rare different id with the same hash is kept by
-/// value.
+/// The ids met so far, for finding duplicates while the clues themselves stream past (they
+/// may already have been placed and dropped): every id is kept once, length-prefixed, in one
+/// byte arena, and a 64-bit hash maps to its first occurrence. The comparison is exact: ids
+/// whose hashes collide are told apart by their bytes, and the rare second id with the same
+/// hash is kept by value.
 #[derive(Default)]
 struct SeenIds {
-    /// hash → (clue index, line), as u32 to keep the table small (lines beyond 4 × 10⁹ are
+    /// hash → (arena offset, line), as u32 to keep the table small (lines beyond 4 × 10⁹ are
     /// clamped, which only blurs the "first at" note of a duplicate).
     by_hash: HashMap<u64, (u32, u32), BuildHasherDefault<PassThrough>>,
+    /// Every first-seen id: LEB128 length, then the bytes.
+    arena: Vec<u8>,
+    /// Ids that met a taken hash slot (or an arena past 4 GiB): id → line.
     collided: HashMap<String, usize>,
 }
 
 impl SeenIds {
     fn reserve(&mut self, n: usize) {
         self.by_hash.reserve(n);
+        self.arena.reserve(n.saturating_mul(10));
     }
 
-    /// The line of an earlier clue with the same `id`; otherwise records `id` as clue `index`
-    /// (on `line`) and returns `None`.
-    fn check_insert(
-        &mut self,
-        id: &str,
-        index: usize,
-        line: usize,
-        clues: &[Clue],
-    ) -> Option<usize> {
+    /// The id stored at `offset` in the arena.
+    fn id_at(&self, offset: u32) -> &[u8] {
+        let mut i = offset as usize;
+        let mut len = 0usize;
+        let mut shift = 0;
+        while let Some(&b) = self.arena.get(i) {
+            len |= usize::from(b & 0x7f) << shift;
+            i += 1;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        self.arena.get(i..i + len).unwrap_or(&[])
+    }
+
+    /// The line of an earlier clue with the same `id`; otherwise records `id` (first seen on
+    /// `line`) and returns `None`.
+    fn check_insert(&mut self, id: &str, line: usize) -> Option<usize> {
         use std::collections::hash_map::Entry;
-        match self.by_hash.entry(hash_id(id)) {
-            Entry::Vacant(v) => {
-                let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-                v.insert((small(index), small(line)));
+        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let offset = u32::try_from(self.arena.len()).ok();
+        match (self.by_hash.entry(hash_id(id)), offset) {
+            (Entry::Vacant(v), Some(offset)) => {
+                v.insert((offset, small(line)));
+                let mut n = id.len();
+                loop {
+                    let b = (n & 0x7f) as u8;
+                    n >>= 7;
+                    if n == 0 {
+                        self.arena.push(b);
+                        break;
+                    }
+                    self.arena.push(b | 0x80);
+                }
+                self.arena.extend_from_slice(id.as_bytes());
                 None
             }
-            Entry::Occupied(o) => {
-                let (first_index, first_line) = *o.get();
-                if clues.get(first_index as usize).is_some_and(|c| c.id == id) {
+            (Entry::Occupied(o), _) => {
+                let (first_offset, first_line) = *o.get();
+                if self.id_at(first_offset) == id.as_bytes() {
                     return Some(first_line as usize);
                 }
-                match self.collided.entry(id.to_string()) {
-                    Entry::Occupied(o) => Some(*o.get()),
-                    Entry::Vacant(v) => {
-                        v.insert(line);
-                        None
-                    }
-                }
+                self.collided_insert(id, line)
+            }
+            (Entry::Vacant(_), None) => self.collided_insert(id, line),
+        }
+    }
+
+    fn collided_insert(&mut self, id: &str, line: usize) -> Option<usize> {
+        use std::collections::hash_map::Entry;
+        match self.collided.entry(id.to_string()) {
+            Entry::Occupied(o) => Some(*o.get()),
+            Entry::Vacant(v) => {
+                v.insert(line);
+                None
             }
         }
     }
@@ -949,45 +1010,28 @@ mod tests {
         assert_eq!(itoa(usize::MAX, &mut [0; 20]), usize::MAX.to_string());
     }
 
-    fn clue(id: &str) -> Clue {
-        Clue {
-            id: id.to_string(),
-            lon: 117.2,
-            lat: 29.3,
-            patch: None,
-            activity: String::new(),
-            area_m2: None,
-            year: None,
-            batch: None,
-            county: None,
-            reserve: None,
-            source: String::new(),
-            extra: Vec::new(),
-        }
-    }
-
     #[test]
     fn duplicate_ids_including_hash_collisions() {
         let mut seen = SeenIds::default();
-        let mut clues = Vec::new();
         for (line, id) in [(2, "A"), (3, "B"), (4, "A-long-identifier-0001")] {
-            assert_eq!(seen.check_insert(id, clues.len(), line, &clues), None);
-            clues.push(clue(id));
+            assert_eq!(seen.check_insert(id, line), None);
         }
-        assert_eq!(seen.check_insert("A", 3, 5, &clues), Some(2));
-        assert_eq!(
-            seen.check_insert("A-long-identifier-0001", 3, 6, &clues),
-            Some(4)
-        );
+        assert_eq!(seen.check_insert("A", 5), Some(2));
+        assert_eq!(seen.check_insert("A-long-identifier-0001", 6), Some(4));
+        assert_eq!(seen.check_insert("A-long-identifier-0002", 7), None);
         assert_ne!(
             hash_id("A-long-identifier-0001"),
             hash_id("A-long-identifier-0002")
         );
-        // Simulate a collision: "C" gets the hash slot of "A" (clue 0).
+        // A 200-byte id needs a two-byte length prefix.
+        let long = "X".repeat(200);
+        assert_eq!(seen.check_insert(&long, 8), None);
+        assert_eq!(seen.check_insert(&long, 9), Some(8));
+        assert_eq!(seen.check_insert(&long[..199], 10), None);
+        // Simulate a collision: "C" gets the hash slot of "A" (arena offset 0, line 2).
         seen.by_hash.insert(hash_id("C"), (0, 2));
-        assert_eq!(seen.check_insert("C", 3, 7, &clues), None);
-        clues.push(clue("C"));
-        assert_eq!(seen.check_insert("C", 4, 8, &clues), Some(7));
-        assert_eq!(seen.check_insert("A", 4, 9, &clues), Some(2));
+        assert_eq!(seen.check_insert("C", 11), None);
+        assert_eq!(seen.check_insert("C", 12), Some(11));
+        assert_eq!(seen.check_insert("A", 13), Some(2));
     }
 }

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use encoding_rs::{CoderResult, Decoder, Encoding, GB18030, UTF_16BE, UTF_16LE};
 
-use super::{is_coordinate_header, Builder, ClueList, Columns, Field, Row};
+use super::{is_coordinate_header, Builder, ClueList, ClueSink, Columns, Field, Row};
 use crate::{Error, Result};
 
 /// How many bytes are looked at to choose the encoding and the delimiter.
@@ -82,8 +82,13 @@ fn detect_delimiter(text: &str) -> u8 {
     b','
 }
 
-/// Read a CSV clue list.
-pub(super) fn read(path: &Path) -> Result<ClueList> {
+/// Read a CSV clue list. With `chunks = Some((rows, sink))` the clues are handed to `sink`
+/// every `rows` clues as they are read (the returned list then holds none of them), so a large
+/// list is never in memory at once.
+pub(super) fn read(
+    path: &Path,
+    mut chunks: Option<(usize, &mut ClueSink<'_>)>,
+) -> Result<ClueList> {
     let io = |e| Error::io(path, e);
     let mut file = File::open(path).map_err(io)?;
     let mut sample = Vec::new();
@@ -161,7 +166,15 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
             line,
         };
         match builder.as_mut() {
-            Some(b) => b.push(&row, line, None),
+            Some(b) => {
+                b.push(&row, line, None);
+                if let Some((rows, sink)) = chunks.as_mut() {
+                    if b.list.clues.len() >= *rows {
+                        let full = std::mem::replace(&mut b.list.clues, Vec::with_capacity(*rows));
+                        sink(full)?;
+                    }
+                }
+            }
             None => {
                 let headers: Vec<String> = (0..record.len())
                     .map(|c| row.field(c).text().into_owned())
@@ -180,7 +193,8 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
                             ),
                         );
                     }
-                    b.reserve(expected_rows as usize);
+                    let rows = chunks.as_ref().map_or(usize::MAX, |c| c.0);
+                    b.reserve((expected_rows as usize).min(rows));
                     builder = Some(b);
                 } else {
                     rows_before_header += 1;
@@ -208,6 +222,12 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
         builder.warn(first_odd, None, message.to_string());
     }
     let mut list = builder.finish();
+    if let Some((_, sink)) = chunks.as_mut() {
+        let rest = std::mem::take(&mut list.clues);
+        if !rest.is_empty() {
+            sink(rest)?;
+        }
+    }
     if utf16_errors.get() {
         list.warnings.push(format!(
             "{}: 含无法解码的 UTF-16 字节，已用替换字符 (undecodable UTF-16 replaced)",

@@ -521,3 +521,74 @@ fn shapefile_in_gauss_kruger_and_geojson_through_read() {
     );
     assert!(g.patch.is_none() && g.area_m2.is_none());
 }
+
+/// Reading in chunks gives the same clues, problems and warnings as reading whole, whatever
+/// the chunk size, for every fixture list and for a CSV whose duplicate ids lie in different
+/// chunks (the duplicate check must outlive the chunk that held the first id).
+#[test]
+fn chunked_reading_equals_whole_reading() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("编号,经度,纬度,活动类型\n");
+    for i in 0..40 {
+        text.push_str(&format!("C{},117.{:02},29.3,采石场\n", i % 25, i));
+    }
+    text.push_str("BAD,999,29.3,采石场\n");
+    let csv = write_file(dir.path(), "dups.csv", text.as_bytes());
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inspect/clues");
+    let files = [
+        csv,
+        fixtures.join("clues_gbk.csv"),
+        fixtures.join("clues.xlsx"),
+        fixtures.join("patches.shp"),
+    ];
+    for file in &files {
+        let whole = read(file).expect("whole");
+        assert!(!whole.clues.is_empty(), "{}", file.display());
+        for rows in [1, 2, 7, 1000] {
+            let mut got: Vec<Clue> = Vec::new();
+            let mut sizes = Vec::new();
+            let rest = read_chunked(file, rows, &mut |chunk| {
+                sizes.push(chunk.len());
+                got.extend(chunk);
+                Ok(())
+            })
+            .expect("chunked");
+            assert!(rest.clues.is_empty());
+            assert!(sizes.iter().all(|&n| n >= 1 && n <= rows), "{sizes:?}");
+            assert_eq!(got, whole.clues, "{} rows={rows}", file.display());
+            let msgs = |l: &ClueList| l.problems.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+            assert_eq!(msgs(&rest), msgs(&whole), "{} rows={rows}", file.display());
+            assert_eq!(rest.warnings, whole.warnings);
+            assert_eq!(rest.encoding, whole.encoding);
+        }
+    }
+    // The 15 repeated ids of dups.csv (C0–C14 again on lines 27–41) and the bad longitude.
+    let whole = read(&files[0]).expect("whole");
+    assert_eq!(whole.clues.len(), 25);
+    assert_eq!(whole.problems.len(), 16);
+    assert!(
+        whole.problems[0]
+            .to_string()
+            .contains("first at dups.csv:2"),
+        "{}",
+        whole.problems[0]
+    );
+}
+
+/// An error from the sink stops the reading and comes back.
+#[test]
+fn chunk_sink_error_stops_reading() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("id,lon,lat\n");
+    for i in 0..100 {
+        text.push_str(&format!("C{i},117.2,29.3\n"));
+    }
+    let csv = write_file(dir.path(), "many.csv", text.as_bytes());
+    let mut calls = 0;
+    let r = read_chunked(&csv, 10, &mut |_| {
+        calls += 1;
+        Err(Error::Crs("stop".into()))
+    });
+    assert!(r.is_err());
+    assert_eq!(calls, 1);
+}
