@@ -52,7 +52,9 @@ enum Command {
         /// Clue lists: CSV, XLSX, shapefile or GeoJSON.
         #[arg(required = true)]
         clues: Vec<PathBuf>,
-        /// Print only the summary and problems, not every clue.
+        /// Print only the counts (overall, by reserve zone, by county) and the problems, not
+        /// every clue. The lists are then streamed in chunks and no clue is kept, so memory
+        /// does not grow with the list.
         #[arg(long)]
         summary_only: bool,
     },
@@ -173,6 +175,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 t,
             );
             let clues = redline::formats::skip_sidecars(&clues);
+            if summary_only {
+                // Counted as read, in chunks: no clue is kept, so memory does not grow with
+                // the list.
+                let mut next = 250_000;
+                let s = inspector.tally_files(&clues, &mut |tally| {
+                    if tally.clues >= next {
+                        progress(format!("已核查线索 {} 条 …", tally.clues), t);
+                        next += 250_000;
+                    }
+                })?;
+                let m = &s.summary;
+                progress(
+                    format!(
+                        "核查线索 {} 条 ({} 个文件): 保护区内 {}, 边界附近 {}, 区外 {}, 重点问题 {}, 问题行 {}",
+                        m.clues, clues.len(), m.in_reserve, m.near_boundary, m.outside, m.focus, m.problems
+                    ),
+                    t,
+                );
+                for p in &s.problems {
+                    eprintln!("{p}");
+                }
+                println!("{}", serde_json::to_string_pretty(&s)?);
+                return Ok(());
+            }
             let batch = redline::inspect::read_clue_files(&clues)?;
             progress(
                 format!("读取线索 {} 条 ({} 个文件)", batch.clues.len(), clues.len()),
@@ -190,13 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for p in &report.problems {
                 eprintln!("{p}");
             }
-            let json = if summary_only {
-                serde_json::json!({"summary": report.summary, "problems": report.problems,
-                    "warnings": report.warnings, "layers": report.layers})
-            } else {
-                serde_json::to_value(&report)?
-            };
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Ledger { config, command } => cli_ledger::run(&config, command)?,
         Command::Serve {

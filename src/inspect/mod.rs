@@ -12,6 +12,7 @@
 //! the smaller county code wins. The result never depends on file order.
 
 pub mod rules;
+pub mod tally;
 pub mod zone;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ use crate::geometry::prepared::PreparedPolygon;
 use crate::layer::Layer;
 use crate::{Error, Result};
 
+pub use tally::{CountyCount, InspectSummary, Tally, ZoneCount};
 pub use zone::Zone;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
@@ -89,6 +91,28 @@ pub struct Placement {
     pub source: String,
     /// in_reserve | near_boundary | outside
     pub status: &'static str,
+}
+
+/// Where a clue lies, as indices into [`Inspector::zones`] and [`Inspector::counties`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Location {
+    /// The zone the clue lies in (the most restrictive one).
+    pub zone: Option<usize>,
+    /// Outside every zone: the nearest zone within `near_boundary_m`, and the distance in m.
+    pub near: Option<(usize, f64)>,
+    /// The county the clue's point lies in.
+    pub county: Option<usize>,
+}
+
+impl Location {
+    /// `in_reserve`, `near_boundary` or `outside`.
+    pub fn status(&self) -> &'static str {
+        match (self.zone, self.near) {
+            (Some(_), _) => "in_reserve",
+            (None, Some(_)) => "near_boundary",
+            (None, None) => "outside",
+        }
+    }
 }
 
 /// Counts for the summary.
@@ -229,11 +253,17 @@ impl Inspector {
 
     /// The zone containing `p` (working CRS), the most restrictive one where zones overlap.
     pub fn zone_at(&self, p: Coord<f64>) -> Option<&ReserveZone> {
+        self.zone_index_at(p).map(|i| &self.zones[i])
+    }
+
+    /// The index in [`Inspector::zones`] of the zone containing `p` (see [`Inspector::zone_at`]).
+    pub fn zone_index_at(&self, p: Coord<f64>) -> Option<usize> {
         self.zone_tree
             .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
-            .map(|e| &self.zones[e.data])
-            .filter(|z| z.prepared.contains(p))
-            .min_by(|a, b| {
+            .map(|e| e.data)
+            .filter(|&i| self.zones[i].prepared.contains(p))
+            .min_by(|&a, &b| {
+                let (a, b) = (&self.zones[a], &self.zones[b]);
                 b.zone
                     .rank()
                     .cmp(&a.zone.rank())
@@ -244,28 +274,39 @@ impl Inspector {
 
     /// The nearest reserve zone within `limit` metres of `p`, with the distance.
     pub fn nearest_within(&self, p: Coord<f64>, limit: f64) -> Option<(&ReserveZone, f64)> {
+        self.nearest_index_within(p, limit)
+            .map(|(i, d)| (&self.zones[i], d))
+    }
+
+    /// [`Inspector::nearest_within`] as an index into [`Inspector::zones`].
+    pub fn nearest_index_within(&self, p: Coord<f64>, limit: f64) -> Option<(usize, f64)> {
         let env = AABB::from_corners([p.x - limit, p.y - limit], [p.x + limit, p.y + limit]);
         self.zone_tree
             .locate_in_envelope_intersecting(&env)
             .filter_map(|e| {
-                let z = &self.zones[e.data];
-                z.prepared
+                self.zones[e.data]
+                    .prepared
                     .boundary_distance_within(p, limit)
-                    .map(|d| (z, d))
+                    .map(|d| (e.data, d))
             })
             .min_by(|a, b| {
                 a.1.total_cmp(&b.1)
-                    .then_with(|| a.0.reserve.cmp(&b.0.reserve))
+                    .then_with(|| self.zones[a.0].reserve.cmp(&self.zones[b.0].reserve))
             })
     }
 
     /// The county containing `p`; on a shared border the smaller code.
     pub fn county_at(&self, p: Coord<f64>) -> Option<&County> {
+        self.county_index_at(p).map(|i| &self.counties[i])
+    }
+
+    /// [`Inspector::county_at`] as an index into [`Inspector::counties`].
+    pub fn county_index_at(&self, p: Coord<f64>) -> Option<usize> {
         self.county_tree
             .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
-            .map(|e| &self.counties[e.data])
-            .filter(|c| c.prepared.contains(p))
-            .min_by(|a, b| a.code.cmp(&b.code))
+            .map(|e| e.data)
+            .filter(|&i| self.counties[i].prepared.contains(p))
+            .min_by(|&a, &b| self.counties[a].code.cmp(&self.counties[b].code))
     }
 
     /// Area of a patch (working CRS) inside each zone, most restrictive first, nothing counted twice.
@@ -318,7 +359,7 @@ impl Inspector {
         out
     }
 
-    fn is_yangtze(&self, reserve: &str) -> bool {
+    pub(crate) fn is_yangtze(&self, reserve: &str) -> bool {
         let i = &self.config.inspection;
         i.all_reserves_yangtze || i.yangtze_reserves.iter().any(|r| r == reserve)
     }
@@ -342,17 +383,15 @@ impl Inspector {
         self.place_with(clue, p, patch, departments)
     }
 
-    fn place_with(
+    /// Where a clue lies: for a patch, the most restrictive zone it covers (with its area in
+    /// each zone); else the zone containing the point; outside every zone, the nearest one
+    /// within `near_boundary_m`.
+    pub fn locate(
         &self,
-        clue: &Clue,
         p: Coord<f64>,
         patch: Option<&MultiPolygon<f64>>,
-        departments: Vec<String>,
-    ) -> Placement {
-        let county = self.county_at(p);
+    ) -> (Location, Option<Vec<ZoneArea>>) {
         let zones = patch.map(|g| self.patch_zones(g));
-        let near = self.config.inspection.near_boundary_m;
-        // The clue's zone: for a patch, the most restrictive zone it covers; else the point's.
         let from_patch = zones.as_ref().and_then(|zs| {
             zs.iter()
                 .filter(|z| z.area_m2 > 0.0)
@@ -365,24 +404,52 @@ impl Inspector {
                 .and_then(|best| {
                     self.zones
                         .iter()
-                        .find(|z| z.reserve == best.reserve && z.zone == best.zone)
+                        .position(|z| z.reserve == best.reserve && z.zone == best.zone)
                 })
         });
-        let (hit, distance, status) = match from_patch.or_else(|| self.zone_at(p)) {
-            Some(z) => (Some(z), Some(0.0), "in_reserve"),
-            None => match self.nearest_within(p, near) {
-                Some((z, d)) => (Some(z), Some(crate::review::round2(d)), "near_boundary"),
-                None => (None, None, "outside"),
-            },
+        let zone = from_patch.or_else(|| self.zone_index_at(p));
+        let near = match zone {
+            Some(_) => None,
+            None => self.nearest_index_within(p, self.config.inspection.near_boundary_m),
         };
-        let inside = status == "in_reserve";
-        let focus_reasons = match hit.filter(|_| inside) {
-            Some(z) => rules::focus_reasons(
-                &clue.activity,
-                Some(&z.level),
-                Some(z.zone),
-                self.is_yangtze(&z.reserve),
-            ),
+        let location = Location {
+            zone,
+            near,
+            county: self.county_index_at(p),
+        };
+        (location, zones)
+    }
+
+    /// The focus reasons of an activity found inside zone `zone` (an index into
+    /// [`Inspector::zones`]).
+    pub fn focus_reasons_in(&self, activity: &str, zone: usize) -> Vec<String> {
+        let z = &self.zones[zone];
+        rules::focus_reasons(
+            activity,
+            Some(&z.level),
+            Some(z.zone),
+            self.is_yangtze(&z.reserve),
+        )
+    }
+
+    fn place_with(
+        &self,
+        clue: &Clue,
+        p: Coord<f64>,
+        patch: Option<&MultiPolygon<f64>>,
+        departments: Vec<String>,
+    ) -> Placement {
+        let (location, zones) = self.locate(p, patch);
+        let county = location.county.map(|i| &self.counties[i]);
+        let (hit, distance) = match (location.zone, location.near) {
+            (Some(i), _) => (Some(&self.zones[i]), Some(0.0)),
+            (None, Some((i, d))) => (Some(&self.zones[i]), Some(crate::review::round2(d))),
+            (None, None) => (None, None),
+        };
+        let status = location.status();
+        let inside = location.zone.is_some();
+        let focus_reasons = match location.zone {
+            Some(i) => self.focus_reasons_in(&clue.activity, i),
             None => Vec::new(),
         };
         Placement {
