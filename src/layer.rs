@@ -60,18 +60,37 @@ pub fn layer_files(path: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// sha256 over the layer's files, in a fixed order, each prefixed by its extension.
+/// sha256 over the layer's files, in a fixed order, each prefixed by its extension and length.
+/// The files are streamed, never held in memory whole.
 pub fn layer_sha256(path: &Path) -> Result<String> {
+    use std::io::Read;
     let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
     for f in layer_files(path) {
-        let bytes = crate::error::read_file(&f)?;
+        let mut file = std::fs::File::open(&f).map_err(|e| Error::io(&f, e))?;
+        let len = file.metadata().map_err(|e| Error::io(&f, e))?.len();
         h.update(
             f.extension()
                 .map(|e| e.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         );
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(&bytes);
+        h.update(len.to_le_bytes());
+        let mut read = 0u64;
+        loop {
+            let n = file.read(&mut buf).map_err(|e| Error::io(&f, e))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            read += n as u64;
+        }
+        if read != len {
+            return Err(Error::input(
+                &f,
+                0,
+                "文件在读取时被修改 (the file changed while it was read)",
+            ));
+        }
     }
     Ok(hex(&h.finalize()))
 }

@@ -2,8 +2,15 @@
 //! test or a short distance query walks only the few edges of one stripe instead of every edge
 //! (a reserve boundary may have 50 000 vertices).
 //!
+//! Over the stripes lies a coarse grid of cells (about four per edge), each known to be wholly
+//! inside, wholly outside, or touched by the boundary. Most points fall in a cell of the first
+//! two kinds and are answered with one lookup; only points in a boundary cell walk a stripe.
+//!
 //! Points on the boundary count as inside (closed polygons): the test is exact, with the
-//! on-segment check done by an orientation test before the crossing count.
+//! on-segment check done by an orientation test before the crossing count. The grid never
+//! changes an answer: a cell is marked "boundary" when any edge's bounding box, widened by a
+//! millionth of a cell, meets it, so a point that rounding places in the neighbouring cell is
+//! still answered exactly; and two neighbouring cells that no edge touches lie on the same side.
 
 use geo::{Coord, MultiPolygon};
 
@@ -18,6 +25,58 @@ pub struct PreparedPolygon {
     members: Vec<u32>,
     min: Coord<f64>,
     max: Coord<f64>,
+    grid: Grid,
+}
+
+/// What a grid cell is.
+const OUTSIDE: u8 = 0;
+const INSIDE: u8 = 1;
+const BOUNDARY: u8 = 2;
+
+/// Cells over the bounding box, row-major from `min`.
+#[derive(Clone, Debug)]
+struct Grid {
+    nx: usize,
+    ny: usize,
+    cell_w: f64,
+    cell_h: f64,
+    cells: Vec<u8>,
+}
+
+impl Grid {
+    /// Cell column and row of `p` (clamped into the grid).
+    fn cell(&self, min: Coord<f64>, p: Coord<f64>) -> (usize, usize) {
+        let i = ((p.x - min.x) / self.cell_w).floor().max(0.0) as usize;
+        let j = ((p.y - min.y) / self.cell_h).floor().max(0.0) as usize;
+        (i.min(self.nx - 1), j.min(self.ny - 1))
+    }
+
+    /// The one state shared by every cell meeting the box `[lo, hi]` (one cell of margin), or
+    /// `None` when some cell is a boundary cell, the box leaves the grid, or it spans more than
+    /// `max_cells` cells.
+    fn box_state(
+        &self,
+        min: Coord<f64>,
+        lo: Coord<f64>,
+        hi: Coord<f64>,
+        max_cells: usize,
+    ) -> Option<u8> {
+        let (i0, j0) = self.cell(min, lo);
+        let (i1, j1) = self.cell(min, hi);
+        let (i0, j0) = (i0.saturating_sub(1), j0.saturating_sub(1));
+        let (i1, j1) = ((i1 + 1).min(self.nx - 1), (j1 + 1).min(self.ny - 1));
+        if (i1 - i0 + 1) * (j1 - j0 + 1) > max_cells {
+            return None;
+        }
+        let first = self.cells[j0 * self.nx + i0];
+        for j in j0..=j1 {
+            let row = &self.cells[j * self.nx + i0..=j * self.nx + i1];
+            if row.iter().any(|&c| c != first) {
+                return None;
+            }
+        }
+        (first != BOUNDARY).then_some(first)
+    }
 }
 
 impl PreparedPolygon {
@@ -83,7 +142,7 @@ impl PreparedPolygon {
                 fill[k] += 1;
             }
         }
-        PreparedPolygon {
+        let mut prepared = PreparedPolygon {
             edges,
             y0: min.y,
             stripe_h,
@@ -91,7 +150,75 @@ impl PreparedPolygon {
             members,
             min,
             max,
+            grid: Grid {
+                nx: 1,
+                ny: 1,
+                cell_w: f64::INFINITY,
+                cell_h: f64::INFINITY,
+                cells: vec![BOUNDARY],
+            },
+        };
+        prepared.grid = prepared.build_grid();
+        prepared
+    }
+
+    /// About four cells per edge, shaped like the bounding box; boundary cells first, then each
+    /// run of other cells along a row gets the side of one of its centres.
+    fn build_grid(&self) -> Grid {
+        let (w, h) = (self.max.x - self.min.x, self.max.y - self.min.y);
+        if self.edges.is_empty() || !(w > 0.0 && h > 0.0) || !(w.is_finite() && h.is_finite()) {
+            return self.grid.clone();
         }
+        let target = (self.edges.len() * 4).clamp(16, 1 << 22) as f64;
+        let nx = ((target * w / h).sqrt().ceil() as usize).clamp(1, 4096);
+        let ny = ((target / nx as f64).ceil() as usize).clamp(1, 4096);
+        let mut grid = Grid {
+            nx,
+            ny,
+            cell_w: w / nx as f64,
+            cell_h: h / ny as f64,
+            cells: vec![OUTSIDE; nx * ny],
+        };
+        let (dx, dy) = (grid.cell_w * 1e-6, grid.cell_h * 1e-6);
+        for [a, b] in &self.edges {
+            let lo = Coord {
+                x: a.x.min(b.x) - dx,
+                y: a.y.min(b.y) - dy,
+            };
+            let hi = Coord {
+                x: a.x.max(b.x) + dx,
+                y: a.y.max(b.y) + dy,
+            };
+            let (i0, j0) = grid.cell(self.min, lo);
+            let (i1, j1) = grid.cell(self.min, hi);
+            for j in j0..=j1 {
+                grid.cells[j * nx + i0..=j * nx + i1].fill(BOUNDARY);
+            }
+        }
+        for j in 0..ny {
+            let mut i = 0;
+            while i < nx {
+                if grid.cells[j * nx + i] == BOUNDARY {
+                    i += 1;
+                    continue;
+                }
+                let run_start = i;
+                while i < nx && grid.cells[j * nx + i] != BOUNDARY {
+                    i += 1;
+                }
+                let centre = Coord {
+                    x: self.min.x + (run_start as f64 + 0.5) * grid.cell_w,
+                    y: self.min.y + (j as f64 + 0.5) * grid.cell_h,
+                };
+                let state = if self.contains_exact(centre) {
+                    INSIDE
+                } else {
+                    OUTSIDE
+                };
+                grid.cells[j * nx + run_start..j * nx + i].fill(state);
+            }
+        }
+        grid
     }
 
     fn stripe(&self, y: f64) -> usize {
@@ -107,6 +234,19 @@ impl PreparedPolygon {
 
     /// True when `p` lies inside or on the boundary.
     pub fn contains(&self, p: Coord<f64>) -> bool {
+        if p.x < self.min.x || p.x > self.max.x || p.y < self.min.y || p.y > self.max.y {
+            return false;
+        }
+        let (i, j) = self.grid.cell(self.min, p);
+        match self.grid.cells[j * self.grid.nx + i] {
+            INSIDE => true,
+            OUTSIDE => false,
+            _ => self.contains_exact(p),
+        }
+    }
+
+    /// [`PreparedPolygon::contains`] by the stripe alone, without the grid.
+    fn contains_exact(&self, p: Coord<f64>) -> bool {
         if p.x < self.min.x || p.x > self.max.x || p.y < self.min.y || p.y > self.max.y {
             return false;
         }
@@ -143,6 +283,20 @@ impl PreparedPolygon {
         {
             return None;
         }
+        // No boundary cell near: no edge within `limit`.
+        let (lo, hi) = (
+            Coord {
+                x: p.x - limit,
+                y: p.y - limit,
+            },
+            Coord {
+                x: p.x + limit,
+                y: p.y + limit,
+            },
+        );
+        if self.grid.box_state(self.min, lo, hi, 64).is_some() {
+            return None;
+        }
         let (k0, k1) = (self.stripe(p.y - limit), self.stripe(p.y + limit));
         let mut best = f64::INFINITY;
         for k in k0..=k1 {
@@ -171,6 +325,11 @@ impl PreparedPolygon {
     pub fn relate_box(&self, min: Coord<f64>, max: Coord<f64>, probe: Coord<f64>) -> BoxRelation {
         if max.x < self.min.x || min.x > self.max.x || max.y < self.min.y || min.y > self.max.y {
             return BoxRelation::Outside;
+        }
+        match self.grid.box_state(self.min, min, max, 256) {
+            Some(INSIDE) => return BoxRelation::Inside,
+            Some(_) => return BoxRelation::Outside,
+            None => {}
         }
         for k in self.stripe(min.y)..=self.stripe(max.y) {
             for [a, b] in self.stripe_edges(k) {
@@ -288,6 +447,88 @@ mod tests {
                     None => assert!(d > 100.0),
                 }
             }
+        }
+    }
+
+    /// The grid never changes an answer: on a jagged polygon with a hole, points on grid
+    /// lines, on vertices, on edges (as near as rounding allows) and at random agree with the
+    /// stripe-only test, distances with a brute-force walk over every edge, and box relations
+    /// with a walk over every edge's box.
+    #[test]
+    fn grid_agrees_with_the_exact_tests() {
+        let mut s: u64 = 7;
+        let mut rnd = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let jagged = |n: usize, r0: f64, amp: f64, rnd: &mut dyn FnMut() -> f64| {
+            let ring: Vec<Coord<f64>> = (0..n)
+                .map(|i| {
+                    let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                    let r = r0 + amp * rnd();
+                    c(39_500_000.0 + r * a.cos(), 3_250_000.0 + r * a.sin())
+                })
+                .collect();
+            geo::LineString::new(ring)
+        };
+        let outer = jagged(3000, 1000.0, 300.0, &mut rnd);
+        let hole = jagged(500, 300.0, 100.0, &mut rnd);
+        let mp = MultiPolygon(vec![geo::Polygon::new(outer, vec![hole])]);
+        let pp = PreparedPolygon::new(&mp);
+        assert!(pp.grid.cells.len() >= 4 * pp.edges.len());
+        let inner = pp.grid.cells.iter().filter(|&&c| c != BOUNDARY).count();
+        assert!(inner * 2 > pp.grid.cells.len(), "most cells are decided");
+        let mut points = Vec::new();
+        for _ in 0..6000 {
+            points.push(c(
+                39_498_500.0 + 3000.0 * rnd(),
+                3_248_500.0 + 3000.0 * rnd(),
+            ));
+        }
+        // On grid lines and grid corners.
+        for k in 0..1000 {
+            let i = k % pp.grid.nx;
+            let j = (k * 7) % pp.grid.ny;
+            let x = pp.min.x + i as f64 * pp.grid.cell_w;
+            let y = pp.min.y + j as f64 * pp.grid.cell_h;
+            points.push(c(x, y));
+            points.push(c(x, pp.min.y + 3000.0 * rnd()));
+            points.push(c(pp.min.x + 3000.0 * rnd(), y));
+        }
+        // Vertices and points on edges.
+        for (k, [a, b]) in pp.edges.iter().enumerate().step_by(3) {
+            points.push(*a);
+            let t = (k % 10) as f64 / 10.0;
+            points.push(c(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)));
+        }
+        for &p in &points {
+            assert_eq!(pp.contains(p), pp.contains_exact(p), "{p:?}");
+            let d = pp
+                .edges
+                .iter()
+                .map(|[a, b]| point_segment_distance(p, *a, *b))
+                .fold(f64::INFINITY, f64::min);
+            for limit in [0.5, 30.0, 100.0] {
+                let want = (d <= limit).then_some(d);
+                assert_eq!(pp.boundary_distance_within(p, limit), want, "{p:?}");
+            }
+            let (lo, hi) = (c(p.x - 12.0, p.y - 9.0), c(p.x + 12.0, p.y + 9.0));
+            let crossing = pp.edges.iter().any(|[a, b]| {
+                a.x.max(b.x) >= lo.x
+                    && a.x.min(b.x) <= hi.x
+                    && a.y.max(b.y) >= lo.y
+                    && a.y.min(b.y) <= hi.y
+            });
+            let want = if crossing {
+                BoxRelation::Crossing
+            } else if pp.contains_exact(p) {
+                BoxRelation::Inside
+            } else {
+                BoxRelation::Outside
+            };
+            assert_eq!(pp.relate_box(lo, hi, p), want, "{p:?}");
         }
     }
 }

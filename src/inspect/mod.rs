@@ -184,10 +184,23 @@ impl Inspector {
         let mut zones = Vec::new();
         let mut counties = Vec::new();
         let mut layer_versions = Vec::new();
-        for layer in layers {
+        for mut layer in layers {
             layer_versions.push((layer.config.name.clone(), layer.sha256.clone()));
             let c = layer.config.clone();
+            // The layer's geometries and prepared polygons move into the zones and counties:
+            // nothing is copied or prepared twice.
+            let mut prepared = std::mem::take(&mut layer.prepared);
+            prepared.resize_with(layer.features.len(), || None);
+            let mut geometries: Vec<MultiPolygon<f64>> = layer
+                .features
+                .iter_mut()
+                .map(|f| std::mem::replace(&mut f.geometry, MultiPolygon(Vec::new())))
+                .collect();
             for (i, f) in layer.features.iter().enumerate() {
+                let geometry = std::mem::replace(&mut geometries[i], MultiPolygon(Vec::new()));
+                let prepared = prepared[i]
+                    .take()
+                    .unwrap_or_else(|| PreparedPolygon::new(&geometry));
                 match c.rule {
                     Rule::ReserveZones => {
                         let zone_text =
@@ -210,14 +223,14 @@ impl Inspector {
                             zone,
                             layer: c.name.clone(),
                             feature_id: f.id.clone(),
-                            prepared: PreparedPolygon::new(&f.geometry),
-                            geometry: f.geometry.clone(),
+                            prepared,
+                            geometry,
                         });
                     }
                     Rule::County => counties.push(County {
                         code: value(&layer, i, &c.code_field, &None).unwrap_or_default(),
                         name: value(&layer, i, &c.name_field, &None).unwrap_or_default(),
-                        prepared: PreparedPolygon::new(&f.geometry),
+                        prepared,
                     }),
                     _ => {}
                 }
