@@ -50,13 +50,14 @@ fn generated_csv(ins: &Inspector, path: &Path, n: usize) {
     std::fs::write(path, text).expect("write csv");
 }
 
-/// The counts of a full report, in the summary's terms.
-fn counts_of(
-    placements: &[Placement],
-) -> (
+/// (reserve, zone or "" for near) → [inside, focus, near]; county code → clues.
+type Counts = (
     BTreeMap<(String, String), [usize; 3]>,
     BTreeMap<Option<String>, usize>,
-) {
+);
+
+/// The counts of a full report, in the summary's terms.
+fn counts_of(placements: &[Placement]) -> Counts {
     let mut zones = BTreeMap::new();
     let mut counties = BTreeMap::new();
     for p in placements {
@@ -80,12 +81,7 @@ fn counts_of(
     (zones, counties)
 }
 
-fn counts_of_summary(
-    s: &InspectSummary,
-) -> (
-    BTreeMap<(String, String), [usize; 3]>,
-    BTreeMap<Option<String>, usize>,
-) {
+fn counts_of_summary(s: &InspectSummary) -> Counts {
     let mut zones = BTreeMap::new();
     for z in &s.by_zone {
         if z.in_reserve > 0 {
