@@ -100,12 +100,29 @@ class Redline(Runner):
 
 
 def redline_w1_answers(doc):
+    """Answers from `inspect` output: the full report (`clues`) or the streamed summary
+    (`--summary-only`: `by_zone` and `by_county`), so that every timed run is checked too."""
     from collections import Counter
 
     summary = doc.get("summary", {})
     res = {k: summary.get(k) for k in ("in_reserve", "near_boundary", "outside")}
     clues = doc.get("clues")
     if clues is None:
+        if "by_zone" in doc:
+            keys = Counter()
+            for z in doc["by_zone"]:
+                if z["in_reserve"]:
+                    keys[f"{z['reserve']}|{z['zone']}"] += z["in_reserve"]
+            outside = (summary.get("near_boundary") or 0) + (summary.get("outside") or 0)
+            if outside:
+                keys[common.NO_ZONE] += outside
+            counties = Counter()
+            for c in doc.get("by_county", []):
+                if c["clues"]:
+                    counties[c.get("county_code") or common.NO_ZONE] += c["clues"]
+            res["items"] = summary.get("clues")
+            res["keys"] = dict(sorted(keys.items()))
+            res["counties"] = dict(sorted(counties.items()))
         return res
     keys, counties = Counter(), Counter()
     for c in clues:
