@@ -694,10 +694,10 @@ impl<'p> Builder<'p> {
         });
     }
 
-    /// Make room for `n` more clues.
-    fn reserve(&mut self, n: usize) {
-        self.list.clues.reserve(n);
-        self.seen.reserve(n);
+    /// Make room for `clues` more clues kept at once, and `ids` more ids seen.
+    fn reserve(&mut self, clues: usize, ids: usize) {
+        self.list.clues.reserve(clues);
+        self.seen.reserve(ids);
     }
 
     fn finish(self) -> ClueList {

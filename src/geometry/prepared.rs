@@ -294,7 +294,7 @@ impl PreparedPolygon {
                 y: p.y + limit,
             },
         );
-        if self.grid.box_state(self.min, lo, hi, 64).is_some() {
+        if self.grid.box_state(self.min, lo, hi, 1024).is_some() {
             return None;
         }
         let (k0, k1) = (self.stripe(p.y - limit), self.stripe(p.y + limit));

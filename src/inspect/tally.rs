@@ -46,6 +46,8 @@ pub struct Tally {
     near_zone: Vec<usize>,
     /// Per county (index into [`Inspector::counties`]), then one for "in no county".
     in_county: Vec<usize>,
+    /// Wall time spent placing (reprojecting, locating, counting), not reading.
+    pub placing: std::time::Duration,
 }
 
 impl Tally {
@@ -66,6 +68,7 @@ impl Tally {
         self.near_boundary += other.near_boundary;
         self.outside += other.outside;
         self.focus += other.focus;
+        self.placing += other.placing;
         let add = |a: &mut Vec<usize>, b: &Vec<usize>| {
             if a.len() < b.len() {
                 a.resize(b.len(), 0);
@@ -175,6 +178,13 @@ impl Inspector {
             )
     }
 
+    fn timed_tally_chunk(&self, clues: &[Clue]) -> Result<Tally> {
+        let t = std::time::Instant::now();
+        let mut tally = self.tally_chunk(clues)?;
+        tally.placing = t.elapsed();
+        Ok(tally)
+    }
+
     fn count<'a>(&self, w: &mut Worker<'a>, clue: &'a Clue) -> Result<()> {
         let (x, y) = w.proj.point(clue.lon, clue.lat)?;
         let patch = match &clue.patch {
@@ -226,7 +236,7 @@ impl Inspector {
             let mut lists = Vec::new();
             for f in files {
                 lists.push(read_chunked(f, CHUNK_ROWS, &mut |chunk| {
-                    tally.merge(&self.tally_chunk(&chunk)?);
+                    tally.merge(&self.timed_tally_chunk(&chunk)?);
                     progress(&tally);
                     Ok(())
                 })?);
@@ -259,7 +269,7 @@ impl Inspector {
             });
             let mut failure = None;
             for chunk in &rx {
-                match self.tally_chunk(&chunk) {
+                match self.timed_tally_chunk(&chunk) {
                     Ok(t) => {
                         tally.merge(&t);
                         progress(tally);

@@ -194,7 +194,7 @@ pub(super) fn read(
                         );
                     }
                     let rows = chunks.as_ref().map_or(usize::MAX, |c| c.0);
-                    b.reserve((expected_rows as usize).min(rows));
+                    b.reserve((expected_rows as usize).min(rows), expected_rows as usize);
                     builder = Some(b);
                 } else {
                     rows_before_header += 1;
