@@ -410,12 +410,14 @@ mod tests {
     /// points each within ±4.5° of the central meridian and 3°–54°N.
     ///
     /// Measured (PROJ 9.1, x86-64): forward worst 7.5e-9 m — one ulp of an easting near
-    /// 4.5·10⁷ m, i.e. rounding; inverse worst 2.8e-14° (lon/lat); round trip forward → inverse
+    /// 4.5·10⁷ m, i.e. rounding (3.7e-9 m for the codes without prefix); inverse worst 2.8e-14° (lon/lat); round trip forward → inverse
     /// worst 5.7e-14°.
     #[test]
     fn differential_against_proj() {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         let (mut worst_fwd, mut worst_inv, mut worst_rt) = (0.0f64, 0.0f64, 0.0f64);
+        // The same without the zone prefix (eastings near 5·10⁵ m, finer ulp).
+        let mut worst_fwd_500k = 0.0f64;
         for code in all_codes() {
             let gk = GaussKruger::cgcs2000_epsg(code).expect("code");
             let crs = format!("EPSG:{code}");
@@ -429,6 +431,9 @@ mod tests {
                 let d = (e - pe).abs().max((n - pn).abs());
                 assert!(d <= 1e-6, "{code} ({lon}, {lat}): {d} m");
                 worst_fwd = worst_fwd.max(d);
+                if gk.false_easting() == 500_000.0 {
+                    worst_fwd_500k = worst_fwd_500k.max(d);
+                }
 
                 let (ilon, ilat) = gk.inverse_in_domain(pe, pn).expect("in the domain");
                 let (plon, plat) = inv.convert((pe, pn)).expect("PROJ inverse");
@@ -443,7 +448,8 @@ mod tests {
             }
         }
         eprintln!(
-            "worst: forward {worst_fwd:e} m, inverse {worst_inv:e}°, round trip {worst_rt:e}°"
+            "worst: forward {worst_fwd:e} m ({worst_fwd_500k:e} m without prefix), \
+             inverse {worst_inv:e}°, round trip {worst_rt:e}°"
         );
     }
 
@@ -477,5 +483,40 @@ mod tests {
         assert!(gk
             .inverse_in_domain(39_519_431.0, f64::NEG_INFINITY)
             .is_none());
+    }
+
+    /// Through [`Reprojector`](super::super::Reprojector): near the central meridian the
+    /// analytic path answers (bit for bit what [`GaussKruger`] gives); 20° away the point goes to
+    /// PROJ (bit for bit what PROJ gives), both ways; non-finite input is an error as before.
+    #[test]
+    fn reprojector_uses_analytic_path_and_falls_back_to_proj() {
+        use super::super::Reprojector;
+        let gk = GaussKruger::cgcs2000_epsg(4527).expect("4527");
+        let fwd = Reprojector::new("EPSG:4490", "EPSG:4527").expect("fwd");
+        let inv = Reprojector::new("epsg:4527", "EPSG:4490").expect("inv");
+        let p_fwd = proj("EPSG:4490", "EPSG:4527");
+        let p_inv = proj("EPSG:4527", "EPSG:4490");
+
+        let near = fwd.point(117.2, 29.3).expect("near");
+        assert_eq!(near, gk.forward(117.2, 29.3));
+        let back = inv.point(near.0, near.1).expect("near back");
+        assert_eq!(back, gk.inverse(near.0, near.1));
+
+        // 20° east of the central meridian: outside the analytic domain.
+        let (lon, lat) = (137.0, 29.3);
+        assert!(gk.forward_in_domain(lon, lat).is_none());
+        let far = fwd.point(lon, lat).expect("far");
+        assert_eq!(far, p_fwd.convert((lon, lat)).expect("PROJ"));
+        assert!(gk.inverse_in_domain(far.0, far.1).is_none());
+        let far_back = inv.point(far.0, far.1).expect("far back");
+        assert_eq!(far_back, p_inv.convert(far).expect("PROJ inverse"));
+        assert!((far_back.0 - lon).abs() < 1e-9 && (far_back.1 - lat).abs() < 1e-9);
+        // The series itself is still close there (within a millimetre), but it is not used.
+        let series = gk.forward(lon, lat);
+        assert!((series.0 - far.0).abs() < 1e-3 && (series.1 - far.1).abs() < 1e-3);
+
+        assert!(fwd.point(f64::NAN, 29.3).is_err());
+        assert!(fwd.point(117.2, f64::INFINITY).is_err());
+        assert!(inv.point(f64::NAN, 3.2e6).is_err());
     }
 }
