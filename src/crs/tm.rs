@@ -434,8 +434,8 @@ mod tests {
     /// points each within ±4.5° of the central meridian and 3°–54°N.
     ///
     /// Measured (PROJ 9.1, x86-64): forward worst 7.5e-9 m — one ulp of an easting near
-    /// 4.5·10⁷ m, i.e. rounding (2.6e-9 m for the codes without prefix); inverse worst 2.8e-14° (lon/lat); round trip forward → inverse
-    /// worst 5.7e-14°.
+    /// 4.5·10⁷ m, i.e. rounding (2.6e-9 m for the codes without prefix); inverse worst 2.8e-14°
+    /// (lon/lat); round trip forward → inverse worst 5.7e-14°.
     #[test]
     fn differential_against_proj() {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
