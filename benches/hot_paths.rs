@@ -4,7 +4,9 @@
 //!   geo's `Contains` (the unprepared baseline);
 //! * an rstar envelope query over 300k envelopes (the layer index);
 //! * overlay area with [`OverlayBase`]: parcel × small cell, parcel × 50k-vertex polygon;
-//! * TXT exchange-format parse of a small batch.
+//! * TXT exchange-format parse of a small batch;
+//! * reprojection of 10,000 CGCS2000 lon/lat points into EPSG:4527: one PROJ call per point
+//!   (the old path) vs [`Reprojector::point`] (the analytic Gauss-Krüger series).
 //!
 //! All inputs are synthetic and deterministic (a fixed LCG and closed-form outlines), at survey
 //! coordinates of zone 39 (EPSG:4527) so the numbers include the large-offset effects.
@@ -19,6 +21,7 @@ use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
+use redline::crs::Reprojector;
 use redline::geometry::overlay::OverlayBase;
 use redline::geometry::prepared::PreparedPolygon;
 
@@ -248,5 +251,55 @@ fn txt_parse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, point_in_polygon, rtree_query, overlay, txt_parse);
+fn reproject(c: &mut Criterion) {
+    // 10,000 points over Jingdezhen: lon 116.9–117.9, lat 28.7–29.9.
+    let mut g = Lcg(11);
+    let pts: Vec<(f64, f64)> = (0..10_000)
+        .map(|_| (116.9 + g.next(), 28.7 + 1.2 * g.next()))
+        .collect();
+    let proj = match proj::Proj::new_known_crs("EPSG:4490", "EPSG:4527", None) {
+        Ok(p) => p,
+        Err(e) => panic!("PROJ: {e}"),
+    };
+    let analytic = match Reprojector::new("EPSG:4490", "EPSG:4527") {
+        Ok(r) => r,
+        Err(e) => panic!("Reprojector: {e}"),
+    };
+    // Both must agree (to a nanometre) before their times mean anything.
+    for &(lon, lat) in &pts {
+        let (a, b) = proj.convert((lon, lat)).unwrap_or((f64::NAN, f64::NAN));
+        let (x, y) = analytic.point(lon, lat).unwrap_or((f64::NAN, f64::NAN));
+        assert!(
+            (a - x).abs() < 1e-6 && (b - y).abs() < 1e-6,
+            "PROJ and the analytic path disagree at ({lon}, {lat})"
+        );
+    }
+
+    let mut grp = c.benchmark_group("reproject");
+    grp.throughput(Throughput::Elements(pts.len() as u64));
+    grp.bench_function("proj_per_point", |bch| {
+        bch.iter(|| {
+            pts.iter()
+                .filter_map(|&p| proj.convert(black_box(p)).ok())
+                .fold(0.0, |s, (x, y)| s + x + y)
+        })
+    });
+    grp.bench_function("analytic", |bch| {
+        bch.iter(|| {
+            pts.iter()
+                .filter_map(|&(x, y)| analytic.point(black_box(x), black_box(y)).ok())
+                .fold(0.0, |s, (x, y)| s + x + y)
+        })
+    });
+    grp.finish();
+}
+
+criterion_group!(
+    benches,
+    point_in_polygon,
+    rtree_query,
+    overlay,
+    txt_parse,
+    reproject
+);
 criterion_main!(benches);

@@ -6,11 +6,19 @@
 //! (easting, northing), whatever the EPSG axis order says.
 //!
 //! PROJ handles are neither `Send` nor `Sync`: build a [`Reprojector`] where it is used.
+//!
+//! The common case, CGCS2000 lon/lat (EPSG:4490) to or from a CGCS2000 Gauss-Krüger zone
+//! (EPSG:4491–4554), is computed by the analytic [`GaussKruger`] series (agreeing with PROJ to
+//! about a nanometre), with PROJ as the fallback for points far from the central meridian.
 
 use geo::{Coord, MapCoordsInPlace};
 use proj::Proj;
 
 use crate::{Error, Result};
+
+mod tm;
+
+pub use tm::GaussKruger;
 
 /// CGCS2000 geographic coordinates (lon, lat).
 pub const CGCS2000: &str = "EPSG:4490";
@@ -44,8 +52,41 @@ pub fn gk3_zone_of_lon(lon: f64) -> u32 {
 /// Converts coordinates from one CRS into another; the identity when both are the same.
 pub struct Reprojector {
     proj: Option<Proj>,
+    /// The analytic path, when `from`/`to` are EPSG:4490 and a CGCS2000 Gauss-Krüger zone.
+    analytic: Option<Analytic>,
     from: String,
     to: String,
+}
+
+/// The direction of the analytic Gauss-Krüger path.
+enum Analytic {
+    /// lon/lat → easting/northing.
+    Forward(GaussKruger),
+    /// easting/northing → lon/lat.
+    Inverse(GaussKruger),
+}
+
+impl Analytic {
+    /// The analytic path from `from` to `to` (both normalised), if there is one.
+    fn between(from: &str, to: &str) -> Option<Analytic> {
+        let code = |crs: &str| crs.strip_prefix("EPSG:")?.parse::<u32>().ok();
+        if from == CGCS2000 {
+            GaussKruger::cgcs2000_epsg(code(to)?).map(Analytic::Forward)
+        } else if to == CGCS2000 {
+            GaussKruger::cgcs2000_epsg(code(from)?).map(Analytic::Inverse)
+        } else {
+            None
+        }
+    }
+
+    /// The converted point, or `None` outside the analytic domain (the caller asks PROJ).
+    #[inline]
+    fn point(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        match self {
+            Analytic::Forward(gk) => gk.forward_in_domain(x, y),
+            Analytic::Inverse(gk) => gk.inverse_in_domain(x, y),
+        }
+    }
 }
 
 impl std::fmt::Debug for Reprojector {
@@ -75,6 +116,7 @@ impl Reprojector {
         if from == to {
             return Ok(Reprojector {
                 proj: None,
+                analytic: None,
                 from,
                 to,
             });
@@ -88,6 +130,7 @@ impl Reprojector {
         })?;
         Ok(Reprojector {
             proj: Some(proj),
+            analytic: Analytic::between(&from, &to),
             from,
             to,
         })
@@ -99,7 +142,16 @@ impl Reprojector {
     }
 
     /// Convert one point `(x, y)` (easting/longitude first).
+    #[inline]
     pub fn point(&self, x: f64, y: f64) -> Result<(f64, f64)> {
+        if let Some(v) = self.analytic.as_ref().and_then(|a| a.point(x, y)) {
+            return Ok(v);
+        }
+        self.proj_point(x, y)
+    }
+
+    /// Convert one point through PROJ (the general path and the analytic path's fallback).
+    fn proj_point(&self, x: f64, y: f64) -> Result<(f64, f64)> {
         match &self.proj {
             None => Ok((x, y)),
             Some(p) => {
