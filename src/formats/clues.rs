@@ -726,23 +726,29 @@ fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
 /// hash is kept by value.
 #[derive(Default)]
 struct SeenIds {
-    /// hash → (arena offset, line), as u32 to keep the table small (lines beyond 4 × 10⁹ are
-    /// clamped, which only blurs the "first at" note of a duplicate).
-    by_hash: HashMap<u64, (u32, u32), BuildHasherDefault<PassThrough>>,
-    /// Every first-seen id: LEB128 length, then the bytes.
+    /// 32 bits of the id's hash → arena offset: 8 bytes a slot, so the table of a million ids
+    /// stays small enough for the cache. Equal keys are settled by comparing the bytes.
+    by_hash: HashMap<u32, u32, BuildHasherDefault<PassThrough>>,
+    /// Every first-seen id: LEB128 length, the bytes, then its line as 4 bytes (lines beyond
+    /// 4 × 10⁹ are clamped, which only blurs the "first at" note of a duplicate).
     arena: Vec<u8>,
-    /// Ids that met a taken hash slot (or an arena past 4 GiB): id → line.
+    /// Ids that met a taken key with other bytes (or an arena past 4 GiB): id → line.
     collided: HashMap<String, usize>,
+}
+
+/// The table key of an id.
+fn id_key(id: &str) -> u32 {
+    (hash_id(id) >> 32) as u32
 }
 
 impl SeenIds {
     fn reserve(&mut self, n: usize) {
         self.by_hash.reserve(n);
-        self.arena.reserve(n.saturating_mul(10));
+        self.arena.reserve(n.saturating_mul(14));
     }
 
-    /// The id stored at `offset` in the arena.
-    fn id_at(&self, offset: u32) -> &[u8] {
+    /// The id stored at `offset` in the arena, and its line.
+    fn id_at(&self, offset: u32) -> (&[u8], usize) {
         let mut i = offset as usize;
         let mut len = 0usize;
         let mut shift = 0;
@@ -754,18 +760,23 @@ impl SeenIds {
                 break;
             }
         }
-        self.arena.get(i..i + len).unwrap_or(&[])
+        let id = self.arena.get(i..i + len).unwrap_or(&[]);
+        let line = self
+            .arena
+            .get(i + len..i + len + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, |b| u32::from_le_bytes(b) as usize);
+        (id, line)
     }
 
     /// The line of an earlier clue with the same `id`; otherwise records `id` (first seen on
     /// `line`) and returns `None`.
     fn check_insert(&mut self, id: &str, line: usize) -> Option<usize> {
         use std::collections::hash_map::Entry;
-        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let offset = u32::try_from(self.arena.len()).ok();
-        match (self.by_hash.entry(hash_id(id)), offset) {
+        match (self.by_hash.entry(id_key(id)), offset) {
             (Entry::Vacant(v), Some(offset)) => {
-                v.insert((offset, small(line)));
+                v.insert(offset);
                 let mut n = id.len();
                 loop {
                     let b = (n & 0x7f) as u8;
@@ -777,12 +788,15 @@ impl SeenIds {
                     self.arena.push(b | 0x80);
                 }
                 self.arena.extend_from_slice(id.as_bytes());
+                let line = u32::try_from(line).unwrap_or(u32::MAX);
+                self.arena.extend_from_slice(&line.to_le_bytes());
                 None
             }
             (Entry::Occupied(o), _) => {
-                let (first_offset, first_line) = *o.get();
-                if self.id_at(first_offset) == id.as_bytes() {
-                    return Some(first_line as usize);
+                let first_offset = *o.get();
+                let (first, first_line) = self.id_at(first_offset);
+                if first == id.as_bytes() {
+                    return Some(first_line);
                 }
                 self.collided_insert(id, line)
             }
@@ -838,6 +852,10 @@ impl std::hash::Hasher for PassThrough {
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
+    }
+    /// A 32-bit key is spread over 64 bits: the table takes its control bits from the top.
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
@@ -1029,7 +1047,7 @@ mod tests {
         assert_eq!(seen.check_insert(&long, 9), Some(8));
         assert_eq!(seen.check_insert(&long[..199], 10), None);
         // Simulate a collision: "C" gets the hash slot of "A" (arena offset 0, line 2).
-        seen.by_hash.insert(hash_id("C"), (0, 2));
+        seen.by_hash.insert(id_key("C"), 0);
         assert_eq!(seen.check_insert("C", 11), None);
         assert_eq!(seen.check_insert("C", 12), Some(11));
         assert_eq!(seen.check_insert("A", 13), Some(2));
