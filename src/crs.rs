@@ -70,9 +70,9 @@ impl Analytic {
     /// The analytic path from `from` to `to` (both normalised), if there is one.
     fn between(from: &str, to: &str) -> Option<Analytic> {
         let code = |crs: &str| crs.strip_prefix("EPSG:")?.parse::<u32>().ok();
-        if from == CGCS2000 {
+        if is_cgcs2000_geographic(from) {
             GaussKruger::cgcs2000_epsg(code(to)?).map(Analytic::Forward)
-        } else if to == CGCS2000 {
+        } else if is_cgcs2000_geographic(to) {
             GaussKruger::cgcs2000_epsg(code(from)?).map(Analytic::Inverse)
         } else {
             None
@@ -93,6 +93,29 @@ impl std::fmt::Debug for Reprojector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Reprojector({} → {})", self.from, self.to)
     }
+}
+
+/// Whether `def` (normalised) is CGCS2000 lon/lat: `EPSG:4490`, or a geographic WKT (ESRI
+/// `.prj` or OGC) on the China 2000 datum, with the CGCS2000 ellipsoid, Greenwich and
+/// degrees, and no datum shift. Every such definition takes the same (analytic) path, so a
+/// clue and a layer vertex with the same lon/lat land on the same projected point, bit for
+/// bit, whichever way their CRS was written.
+pub fn is_cgcs2000_geographic(def: &str) -> bool {
+    if def == CGCS2000 {
+        return true;
+    }
+    let up = def.trim_start().to_ascii_uppercase();
+    let compact: String = up.chars().filter(|c| !c.is_whitespace()).collect();
+    (compact.starts_with("GEOGCS[") || compact.starts_with("GEOGCRS["))
+        && (compact.contains("CHINA") || compact.contains("CGCS"))
+        && compact.contains("2000")
+        && compact.contains("6378137")
+        && compact.contains("298.257222101")
+        && !compact.contains("TOWGS84")
+        && !compact.contains("PROJCS")
+        && !compact.contains("PROJCRS")
+        && compact.contains("PRIMEM[\"GREENWICH\",0")
+        && (compact.contains("UNIT[\"DEGREE") || compact.contains("ANGLEUNIT[\"DEGREE"))
 }
 
 /// Normalise a CRS written by a user: trims, upper-cases the authority of `epsg:4527`.
@@ -287,6 +310,34 @@ pub fn prefixed_zone_of(crs: &str) -> Option<u32> {
 #[cfg(test)]
 mod wkt_tests {
     use super::*;
+
+    /// A CGCS2000 lon/lat written as ESRI WKT takes the same path as `EPSG:4490`: the same
+    /// lon/lat give the same projected point, bit for bit (a clue on a reserve vertex stays on
+    /// it).
+    #[test]
+    fn cgcs2000_geographic_in_any_spelling_projects_identically() {
+        let esri = esri_wkt("EPSG:4490").expect("wkt");
+        let ogc = "GEOGCRS[\"China Geodetic Coordinate System 2000\",DATUM[\"China 2000\",ELLIPSOID[\"CGCS2000\",6378137,298.257222101,LENGTHUNIT[\"metre\",1]]],PRIMEM[\"Greenwich\",0,ANGLEUNIT[\"degree\",0.0174532925199433]],CS[ellipsoidal,2],AXIS[\"geodetic latitude (Lat)\",north],AXIS[\"geodetic longitude (Lon)\",east],ANGLEUNIT[\"degree\",0.0174532925199433]]";
+        for (def, want) in [
+            ("EPSG:4490", true),
+            (esri.as_str(), true),
+            (ogc, true),
+            ("EPSG:4527", false),
+            (esri_wkt("EPSG:4527").expect("gk").as_str(), false),
+            ("GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]", false),
+            ("GEOGCS[\"China 2000 shifted\",DATUM[\"x\",SPHEROID[\"CGCS2000\",6378137.0,298.257222101],TOWGS84[1,2,3,0,0,0,0]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]", false),
+        ] {
+            assert_eq!(is_cgcs2000_geographic(&normalize(def)), want, "{def}");
+        }
+        let a = Reprojector::new("EPSG:4490", "EPSG:4527").expect("a");
+        let b = Reprojector::new(&esri, "EPSG:4527").expect("b");
+        let c = Reprojector::new(ogc, "EPSG:4527").expect("c");
+        for (lon, lat) in [(117.2, 29.3), (117.219091, 29.201924), (116.51, 28.97)] {
+            let pa = a.point(lon, lat).expect("a");
+            assert_eq!(pa, b.point(lon, lat).expect("b"));
+            assert_eq!(pa, c.point(lon, lat).expect("c"));
+        }
+    }
 
     /// The ESRI WKT we write must mean the same CRS to PROJ as the EPSG code.
     #[test]

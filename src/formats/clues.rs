@@ -447,6 +447,26 @@ struct Position {
     patch: Option<geo::MultiPolygon<f64>>,
 }
 
+/// A problem or warning of a row, before it is located in the file.
+struct Note {
+    problem: bool,
+    line: usize,
+    col: Option<usize>,
+    message: String,
+}
+
+/// One row, parsed ([`Builder::parse`]) but not yet checked for a duplicate id.
+struct ParsedRow {
+    line: usize,
+    /// Notes before the id check; a problem among them rejects the row.
+    early: Vec<Note>,
+    clue: Option<Clue>,
+    /// The id column, when the row gave an id (a generated `file#line` id is never a duplicate).
+    id_col: Option<usize>,
+    /// Warnings after the id check: dropped with a duplicate row.
+    late: Vec<Note>,
+}
+
 /// Turns rows into clues, problems and warnings.
 struct Builder<'p> {
     path: &'p Path,
@@ -494,38 +514,38 @@ impl<'p> Builder<'p> {
         self.list.warnings.push(format!("{loc}: {message}"));
     }
 
-    /// Read one coordinate cell. `Err(())` when a problem was recorded.
+    /// Read one coordinate cell; a problem is noted in `notes`.
     fn coordinate<R: Row + ?Sized>(
-        &mut self,
         row: &R,
         line: usize,
         col: usize,
         name: &str,
+        notes: &mut Vec<Note>,
     ) -> std::result::Result<(f64, Option<Axis>), ()> {
+        let mut problem = |message: String| {
+            notes.push(Note {
+                problem: true,
+                line,
+                col: Some(col),
+                message,
+            });
+        };
         match row.field(col) {
             Field::Empty => {
-                self.problem(
-                    line,
-                    Some(col),
-                    format!("缺少{name} (missing {})", english(name)),
-                );
+                problem(format!("缺少{name} (missing {})", english(name)));
                 Err(())
             }
             Field::Number(v) if v.is_finite() => Ok((v, None)),
             Field::Number(v) => {
-                self.problem(line, Some(col), format!("{name}无效 (invalid): {v}"));
+                problem(format!("{name}无效 (invalid): {v}"));
                 Err(())
             }
             Field::Text(t) => parse_angle_axis(&t).map_err(|m| {
-                self.problem(
-                    line,
-                    Some(col),
-                    format!(
-                        "{name}无法解析 (cannot parse {}) '{}': {m}",
-                        english(name),
-                        t.trim()
-                    ),
-                );
+                problem(format!(
+                    "{name}无法解析 (cannot parse {}) '{}': {m}",
+                    english(name),
+                    t.trim()
+                ));
             }),
         }
     }
@@ -533,33 +553,75 @@ impl<'p> Builder<'p> {
     /// Process one data row. `line` is the CSV line, sheet row or feature number; `position`
     /// comes from the feature geometry when there is one.
     fn push<R: Row + ?Sized>(&mut self, row: &R, line: usize, position: Option<Position>) {
-        if position.is_none() && row.all_empty() {
-            return;
+        if let Some(parsed) = self.parse(row, line, position) {
+            self.accept(parsed);
         }
+    }
+
+    /// Everything of one row except the duplicate-id check, which needs the rows before it:
+    /// this takes `&self` only, so the rows of a batch can be parsed in parallel and then
+    /// [accepted](Builder::accept) in file order. `None` for an empty row.
+    fn parse<R: Row + ?Sized>(
+        &self,
+        row: &R,
+        line: usize,
+        position: Option<Position>,
+    ) -> Option<ParsedRow> {
+        if position.is_none() && row.all_empty() {
+            return None;
+        }
+        let mut early = Vec::new();
+        let rejected = |early| {
+            Some(ParsedRow {
+                line,
+                early,
+                clue: None,
+                id_col: None,
+                late: Vec::new(),
+            })
+        };
         let cols = &self.cols;
         let (id_col, lon_col, lat_col) = (cols.id, cols.lon, cols.lat);
+        let mut note = |problem: bool, col: Option<usize>, message: String| {
+            early.push(Note {
+                problem,
+                line,
+                col,
+                message,
+            });
+        };
 
         // Position.
         let (mut lon, mut lat, mut patch, lon_axis, lat_axis) = match position {
             Some(p) => (p.lon, p.lat, p.patch, None, None),
             None => {
                 let (Some(lc), Some(ac)) = (lon_col, lat_col) else {
-                    self.problem(line, None, "缺少坐标 (no coordinates)".to_string());
-                    return;
+                    note(true, None, "缺少坐标 (no coordinates)".to_string());
+                    return rejected(early);
                 };
-                let lon = self.coordinate(row, line, lc, "经度");
-                let lat = self.coordinate(row, line, ac, "纬度");
+                let mut notes = Vec::new();
+                let lon = Self::coordinate(row, line, lc, "经度", &mut notes);
+                let lat = Self::coordinate(row, line, ac, "纬度", &mut notes);
+                early.extend(notes);
                 let (Ok((lon, lon_axis)), Ok((lat, lat_axis))) = (lon, lat) else {
-                    return;
+                    return rejected(early);
                 };
                 (lon, lat, None, lon_axis, lat_axis)
             }
         };
+        let mut note = |problem: bool, col: Option<usize>, message: String| {
+            early.push(Note {
+                problem,
+                line,
+                col,
+                message,
+            });
+        };
         let looks_swapped = (3.0..=54.0).contains(&lon) && (73.0..=136.0).contains(&lat);
         let marked_swapped = lon_axis == Some(Axis::Lat) || lat_axis == Some(Axis::Lon);
         if looks_swapped || marked_swapped {
-            self.warn(
-                line,
+            note(
+                false,
                 lon_col,
                 format!(
                     "坐标疑似经纬度颠倒，已交换 (longitude/latitude look swapped): 经度 {lon}, 纬度 {lat} → 经度 {lat}, 纬度 {lon}"
@@ -571,60 +633,40 @@ impl<'p> Builder<'p> {
                 mp.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
             }
         }
-        if !(-180.0..=180.0).contains(&lon) {
-            self.problem(
-                line,
+        let out_of_range = if !(-180.0..=180.0).contains(&lon) {
+            Some((
                 lon_col,
                 format!("经度 {lon} 超出范围 (longitude out of range −180…180)"),
-            );
-            return;
-        }
-        if !(-90.0..=90.0).contains(&lat) {
-            self.problem(
-                line,
+            ))
+        } else if !(-90.0..=90.0).contains(&lat) {
+            Some((
                 lat_col,
                 format!("纬度 {lat} 超出范围 (latitude out of range −90…90)"),
-            );
-            return;
-        }
-        if !(73.0..=136.0).contains(&lon) {
-            self.problem(
-                line,
+            ))
+        } else if !(73.0..=136.0).contains(&lon) {
+            Some((
                 lon_col,
                 format!("经度 {lon} 不在中国范围内 (longitude outside China, 73–136°E)"),
-            );
-            return;
-        }
-        if !(3.0..=54.0).contains(&lat) {
-            self.problem(
-                line,
+            ))
+        } else if !(3.0..=54.0).contains(&lat) {
+            Some((
                 lat_col,
                 format!("纬度 {lat} 不在中国范围内 (latitude outside China, 3–54°N)"),
-            );
-            return;
+            ))
+        } else {
+            None
+        };
+        if let Some((col, message)) = out_of_range {
+            note(true, col, message);
+            return rejected(early);
         }
 
-        // Identity.
-        let id = id_col.and_then(|c| row.field(c).text_opt());
-        let id = match id {
-            Some(id) => {
-                if let Some(first) = self.seen.check_insert(&id, line) {
-                    self.problem(
-                        line,
-                        id_col,
-                        format!(
-                            "编号 {id} 重复 (duplicate id; first at {}{}{first})",
-                            self.file_name, self.sep
-                        ),
-                    );
-                    return;
-                }
-                id
-            }
-            None => format!("{}#{line}", self.file_name),
-        };
+        // Identity (checked for duplicates in `accept`).
+        let given_id = id_col.and_then(|c| row.field(c).text_opt());
+        let has_id = given_id.is_some();
+        let id = given_id.unwrap_or_else(|| format!("{}#{line}", self.file_name));
 
-        let cols = &self.cols;
+        let mut late = Vec::new();
         let get = |c: Option<usize>| c.and_then(|c| row.field(c).text_opt());
         let activity = get(cols.activity).unwrap_or_default();
         let batch = get(cols.batch);
@@ -645,10 +687,14 @@ impl<'p> Builder<'p> {
         if let Some((c, unit)) = cols.area {
             match area_value(&row.field(c), unit) {
                 Ok(v) => area_m2 = v,
-                Err(m) => self.warn(line, Some(c), m),
+                Err(m) => late.push(Note {
+                    problem: false,
+                    line,
+                    col: Some(c),
+                    message: m,
+                }),
             }
         }
-        let cols = &self.cols;
         let mut year = None;
         if let Some(c) = cols.year {
             let f = row.field(c);
@@ -656,11 +702,12 @@ impl<'p> Builder<'p> {
                 year = year_of(&f.text());
                 if year.is_none() {
                     let t = f.text().into_owned();
-                    self.warn(
+                    late.push(Note {
+                        problem: false,
                         line,
-                        Some(c),
-                        format!("年份无法识别 (year not recognised): '{t}'"),
-                    );
+                        col: Some(c),
+                        message: format!("年份无法识别 (year not recognised): '{t}'"),
+                    });
                 }
             }
         }
@@ -678,20 +725,60 @@ impl<'p> Builder<'p> {
         source.push_str(&self.file_name);
         source.push(self.sep);
         source.push_str(itoa(line, &mut [0u8; 20]));
-        self.list.clues.push(Clue {
-            id,
-            lon,
-            lat,
-            patch,
-            activity,
-            area_m2,
-            year,
-            batch,
-            county,
-            reserve,
-            source,
-            extra,
-        });
+        Some(ParsedRow {
+            line,
+            early,
+            clue: Some(Clue {
+                id,
+                lon,
+                lat,
+                patch,
+                activity,
+                area_m2,
+                year,
+                batch,
+                county,
+                reserve,
+                source,
+                extra,
+            }),
+            id_col: if has_id { id_col } else { None },
+            late,
+        })
+    }
+
+    /// Take a parsed row, in file order: its notes, then (unless its id was met before) its
+    /// clue and its later warnings.
+    fn accept(&mut self, parsed: ParsedRow) {
+        for n in parsed.early {
+            self.note(n);
+        }
+        let Some(clue) = parsed.clue else {
+            return;
+        };
+        let line = parsed.line;
+        if let Some(id_col) = parsed.id_col {
+            if let Some(first) = self.seen.check_insert(&clue.id, line) {
+                let message = format!(
+                    "编号 {} 重复 (duplicate id; first at {}{}{first})",
+                    clue.id, self.file_name, self.sep
+                );
+                self.problem(line, Some(id_col), message);
+                return;
+            }
+        }
+        for n in parsed.late {
+            self.note(n);
+        }
+        self.list.clues.push(clue);
+    }
+
+    fn note(&mut self, n: Note) {
+        if n.problem {
+            self.problem(n.line, n.col, n.message);
+        } else {
+            self.warn(n.line, n.col, n.message);
+        }
     }
 
     /// Make room for `clues` more clues kept at once, and `ids` more ids seen.
