@@ -14,11 +14,15 @@ use std::rc::Rc;
 
 use encoding_rs::{CoderResult, Decoder, Encoding, GB18030, UTF_16BE, UTF_16LE};
 
-use super::{is_coordinate_header, Builder, ClueList, ClueSink, Columns, Field, Row};
+use rayon::prelude::*;
+
+use super::{is_coordinate_header, Builder, ClueList, ClueSink, Columns, Field, ParsedRow, Row};
 use crate::{Error, Result};
 
 /// How many bytes are looked at to choose the encoding and the delimiter.
 const SAMPLE: usize = 1 << 20;
+/// Rows split, then parsed together (in parallel when there are threads).
+const BATCH_ROWS: usize = 4096;
 /// How many leading rows may come before the header (titles, notes).
 const MAX_HEADER_ROW: usize = 50;
 
@@ -145,18 +149,14 @@ pub(super) fn read(
     let mut builder: Option<Builder<'_>> = None;
     let mut record = csv::ByteRecord::new();
     let mut rows_before_header = 0usize;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                return Err(Error::input(
-                    path,
-                    line,
-                    format!("CSV 读取失败 (cannot read CSV): {e}"),
-                ));
-            }
+    let read_error = |e: csv::Error| {
+        let line = e.position().map_or(0, |p| p.line() as usize);
+        Error::input(path, line, format!("CSV 读取失败 (cannot read CSV): {e}"))
+    };
+    // The header: the first row naming a coordinate column.
+    while builder.is_none() {
+        if !reader.read_byte_record(&mut record).map_err(read_error)? {
+            break;
         }
         let line = record_line(&record, reader.position(), tail.get());
         let row = CsvRow {
@@ -165,43 +165,30 @@ pub(super) fn read(
             odd_line: &odd_line,
             line,
         };
-        match builder.as_mut() {
-            Some(b) => {
-                b.push(&row, line, None);
-                if let Some((rows, sink)) = chunks.as_mut() {
-                    if b.list.clues.len() >= *rows {
-                        let full = std::mem::replace(&mut b.list.clues, Vec::with_capacity(*rows));
-                        sink(full)?;
-                    }
-                }
+        let headers: Vec<String> = (0..record.len())
+            .map(|c| row.field(c).text().into_owned())
+            .collect();
+        if headers.iter().any(|h| is_coordinate_header(h)) {
+            let cols = Columns::from_headers(&headers);
+            cols.require_coordinates(path, line)?;
+            let mut b = Builder::new(path, ':', 1, cols, enc.name());
+            if line > 1 {
+                b.warn(
+                    line,
+                    None,
+                    format!(
+                        "表头前的 {} 行已跳过 (lines before the header skipped)",
+                        line - 1
+                    ),
+                );
             }
-            None => {
-                let headers: Vec<String> = (0..record.len())
-                    .map(|c| row.field(c).text().into_owned())
-                    .collect();
-                if headers.iter().any(|h| is_coordinate_header(h)) {
-                    let cols = Columns::from_headers(&headers);
-                    cols.require_coordinates(path, line)?;
-                    let mut b = Builder::new(path, ':', 1, cols, enc.name());
-                    if line > 1 {
-                        b.warn(
-                            line,
-                            None,
-                            format!(
-                                "表头前的 {} 行已跳过 (lines before the header skipped)",
-                                line - 1
-                            ),
-                        );
-                    }
-                    let rows = chunks.as_ref().map_or(usize::MAX, |c| c.0);
-                    b.reserve((expected_rows as usize).min(rows), expected_rows as usize);
-                    builder = Some(b);
-                } else {
-                    rows_before_header += 1;
-                    if rows_before_header >= MAX_HEADER_ROW {
-                        break;
-                    }
-                }
+            let rows = chunks.as_ref().map_or(usize::MAX, |c| c.0);
+            b.reserve((expected_rows as usize).min(rows), expected_rows as usize);
+            builder = Some(b);
+        } else {
+            rows_before_header += 1;
+            if rows_before_header >= MAX_HEADER_ROW {
+                break;
             }
         }
     }
@@ -212,6 +199,61 @@ pub(super) fn read(
             "未找到含经度/纬度的表头行 (no header row with longitude/latitude columns)",
         ));
     };
+    // The data, in batches: records are split here, in order; their fields are parsed in
+    // parallel (when there are threads to spare); the rows are accepted in file order, which
+    // is where duplicate ids are found. The batch's records are reused.
+    let parallel = rayon::current_num_threads() > 1;
+    let mut batch: Vec<(csv::ByteRecord, usize)> = Vec::new();
+    loop {
+        let mut n = 0;
+        while n < BATCH_ROWS {
+            if n == batch.len() {
+                batch.push((csv::ByteRecord::new(), 0));
+            }
+            let (rec, line) = &mut batch[n];
+            if !reader.read_byte_record(rec).map_err(read_error)? {
+                break;
+            }
+            *line = record_line(rec, reader.position(), tail.get());
+            n += 1;
+        }
+        let parsed: Vec<(Option<ParsedRow>, usize)> = {
+            let b = &builder;
+            let parse = |(record, line): &(csv::ByteRecord, usize)| {
+                let odd = Cell::new(0usize);
+                let row = CsvRow {
+                    record,
+                    gbk,
+                    odd_line: &odd,
+                    line: *line,
+                };
+                (b.parse(&row, *line, None), odd.get())
+            };
+            if parallel && n >= 512 {
+                batch[..n].par_iter().map(parse).collect()
+            } else {
+                batch[..n].iter().map(parse).collect()
+            }
+        };
+        for (row, odd) in parsed {
+            if odd > 0 && odd_line.get() == 0 {
+                odd_line.set(odd);
+            }
+            if let Some(row) = row {
+                builder.accept(row);
+            }
+            if let Some((rows, sink)) = chunks.as_mut() {
+                if builder.list.clues.len() >= *rows {
+                    let full =
+                        std::mem::replace(&mut builder.list.clues, Vec::with_capacity(*rows));
+                    sink(full)?;
+                }
+            }
+        }
+        if n < BATCH_ROWS {
+            break;
+        }
+    }
     let first_odd = odd_line.get();
     if first_odd > 0 {
         let message = if gbk {
