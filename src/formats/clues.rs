@@ -455,6 +455,17 @@ struct Note {
     message: String,
 }
 
+impl Note {
+    fn new(problem: bool, line: usize, col: Option<usize>, message: String) -> Note {
+        Note {
+            problem,
+            line,
+            col,
+            message,
+        }
+    }
+}
+
 /// One row, parsed ([`Builder::parse`]) but not yet checked for a duplicate id.
 struct ParsedRow {
     line: usize,
@@ -522,14 +533,7 @@ impl<'p> Builder<'p> {
         name: &str,
         notes: &mut Vec<Note>,
     ) -> std::result::Result<(f64, Option<Axis>), ()> {
-        let mut problem = |message: String| {
-            notes.push(Note {
-                problem: true,
-                line,
-                col: Some(col),
-                message,
-            });
-        };
+        let mut problem = |message: String| notes.push(Note::new(true, line, Some(col), message));
         match row.field(col) {
             Field::Empty => {
                 problem(format!("缺少{name} (missing {})", english(name)));
@@ -582,21 +586,18 @@ impl<'p> Builder<'p> {
         };
         let cols = &self.cols;
         let (id_col, lon_col, lat_col) = (cols.id, cols.lon, cols.lat);
-        let mut note = |problem: bool, col: Option<usize>, message: String| {
-            early.push(Note {
-                problem,
-                line,
-                col,
-                message,
-            });
-        };
 
         // Position.
         let (mut lon, mut lat, mut patch, lon_axis, lat_axis) = match position {
             Some(p) => (p.lon, p.lat, p.patch, None, None),
             None => {
                 let (Some(lc), Some(ac)) = (lon_col, lat_col) else {
-                    note(true, None, "缺少坐标 (no coordinates)".to_string());
+                    early.push(Note::new(
+                        true,
+                        line,
+                        None,
+                        "缺少坐标 (no coordinates)".into(),
+                    ));
                     return rejected(early);
                 };
                 let mut notes = Vec::new();
@@ -609,24 +610,17 @@ impl<'p> Builder<'p> {
                 (lon, lat, None, lon_axis, lat_axis)
             }
         };
-        let mut note = |problem: bool, col: Option<usize>, message: String| {
-            early.push(Note {
-                problem,
-                line,
-                col,
-                message,
-            });
-        };
         let looks_swapped = (3.0..=54.0).contains(&lon) && (73.0..=136.0).contains(&lat);
         let marked_swapped = lon_axis == Some(Axis::Lat) || lat_axis == Some(Axis::Lon);
         if looks_swapped || marked_swapped {
-            note(
+            early.push(Note::new(
                 false,
+                line,
                 lon_col,
                 format!(
                     "坐标疑似经纬度颠倒，已交换 (longitude/latitude look swapped): 经度 {lon}, 纬度 {lat} → 经度 {lat}, 纬度 {lon}"
                 ),
-            );
+            ));
             std::mem::swap(&mut lon, &mut lat);
             if let Some(mp) = patch.as_mut() {
                 use geo::MapCoordsInPlace;
@@ -657,7 +651,7 @@ impl<'p> Builder<'p> {
             None
         };
         if let Some((col, message)) = out_of_range {
-            note(true, col, message);
+            early.push(Note::new(true, line, col, message));
             return rejected(early);
         }
 
@@ -687,12 +681,7 @@ impl<'p> Builder<'p> {
         if let Some((c, unit)) = cols.area {
             match area_value(&row.field(c), unit) {
                 Ok(v) => area_m2 = v,
-                Err(m) => late.push(Note {
-                    problem: false,
-                    line,
-                    col: Some(c),
-                    message: m,
-                }),
+                Err(m) => late.push(Note::new(false, line, Some(c), m)),
             }
         }
         let mut year = None;
@@ -702,12 +691,12 @@ impl<'p> Builder<'p> {
                 year = year_of(&f.text());
                 if year.is_none() {
                     let t = f.text().into_owned();
-                    late.push(Note {
-                        problem: false,
+                    late.push(Note::new(
+                        false,
                         line,
-                        col: Some(c),
-                        message: format!("年份无法识别 (year not recognised): '{t}'"),
-                    });
+                        Some(c),
+                        format!("年份无法识别 (year not recognised): '{t}'"),
+                    ));
                 }
             }
         }

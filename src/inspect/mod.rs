@@ -595,6 +595,17 @@ impl Placement {
 }
 
 impl Inspector {
+    /// The layers used, with their sha256, for the record.
+    pub fn layer_list(&self) -> Vec<LayerVersion> {
+        self.layer_versions
+            .iter()
+            .map(|(n, h)| LayerVersion {
+                name: n.clone(),
+                sha256: h.clone(),
+            })
+            .collect()
+    }
+
     /// The layer versions as one line: `reserves=<sha256>;counties=<sha256>`.
     pub fn versions_line(&self) -> String {
         self.layer_versions
@@ -656,14 +667,7 @@ impl Inspector {
             summary,
             problems: batch.problems.clone(),
             warnings: batch.warnings.clone(),
-            layers: self
-                .layer_versions
-                .iter()
-                .map(|(n, h)| LayerVersion {
-                    name: n.clone(),
-                    sha256: h.clone(),
-                })
-                .collect(),
+            layers: self.layer_list(),
         })
     }
 }

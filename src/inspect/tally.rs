@@ -351,14 +351,7 @@ impl Inspector {
             by_county,
             problems,
             warnings,
-            layers: self
-                .layer_versions
-                .iter()
-                .map(|(n, h)| LayerVersion {
-                    name: n.clone(),
-                    sha256: h.clone(),
-                })
-                .collect(),
+            layers: self.layer_list(),
         }
     }
 }
