@@ -173,8 +173,19 @@ impl PreparedPolygon {
             max.y = max.y.max(c.y);
         }
         let n_edges = points.len() + 1 - rings.len();
-        let n_stripes = (n_edges / 4).clamp(1, 1 << 20);
         let height = (max.y - min.y).max(f64::MIN_POSITIVE);
+        // About four edges per stripe. An edge is listed in every stripe it spans, so with
+        // `depth` edges crossing a typical horizontal line, `n` stripes list about
+        // `n_edges + n · depth` members: when the depth passes 12 (spiky outlines, or many
+        // parts side by side) fewer stripes keep that under four per edge, for walks at most
+        // a third longer than the `depth` edges any stripe must hold.
+        let depth = edge_starts(&rings)
+            .map(|k| (points[k + 1].y - points[k].y).abs())
+            .sum::<f64>()
+            / height;
+        let n_stripes = ((n_edges / 4) as f64)
+            .min(3.0 * n_edges as f64 / depth)
+            .clamp(1.0, (1 << 20) as f64) as usize;
         let stripe_h = height / n_stripes as f64;
         let stripe_of = |y: f64| -> usize {
             (((y - min.y) / stripe_h).floor().max(0.0) as usize).min(n_stripes - 1)
@@ -540,6 +551,11 @@ mod tests {
             let pp = PreparedPolygon::new(&MultiPolygon(vec![poly]));
             let b = bytes_per_vertex(&pp, n);
             let total: f64 = b.iter().sum();
+            if kind > 0 {
+                assert!(total < 26.5, "{kind} {n}: {total} B/vertex");
+            } else {
+                assert!(total < 40.0, "{kind} {n}: {total} B/vertex");
+            }
             println!(
                 "n={n} kind={kind}: edges {:.2} members {:.2} start {:.2} grid {:.2} total {:.2} B/vertex; members/edge {:.3}",
                 b[0], b[1], b[2], b[3], total,
