@@ -76,10 +76,20 @@ impl Grid {
 
     /// Set cells `ks` to `state`.
     fn fill(&mut self, ks: std::ops::Range<usize>, state: u8) {
-        for k in ks {
+        let set = |cells: &mut [u8], k: usize| {
             let shift = (k & 3) * 2;
-            let byte = &mut self.cells[k >> 2];
-            *byte = (*byte & !(3 << shift)) | (state << shift);
+            cells[k >> 2] = (cells[k >> 2] & !(3 << shift)) | (state << shift);
+        };
+        let mut k = ks.start;
+        while k < ks.end && k & 3 != 0 {
+            set(&mut self.cells, k);
+            k += 1;
+        }
+        // Whole bytes at once.
+        let whole = k + (ks.end.saturating_sub(k) & !3);
+        self.cells[k >> 2..whole >> 2].fill(state * 0b0101_0101);
+        for k in whole.max(k)..ks.end {
+            set(&mut self.cells, k);
         }
     }
 
