@@ -11,16 +11,29 @@
 //! changes an answer: a cell is marked "boundary" when any edge's bounding box, widened by a
 //! millionth of a cell, meets it, so a point that rounding places in the neighbouring cell is
 //! still answered exactly; and two neighbouring cells that no edge touches lie on the same side.
+//!
+//! Memory (the prepared polygons of a county's reserve zones sit next to their geometries): each
+//! vertex is stored once, as 16 bytes in one flat array of all rings, where edge `k` runs from
+//! point `k` to point `k + 1` and the joins between rings are never referenced; the stripes
+//! hold a 4-byte edge index per stripe an edge spans (about 1.5 per edge on real outlines) and
+//! 4 bytes per four edges; the grid packs four 2-bit cells in a byte. About 24 bytes per vertex
+//! in all, against 43 when each edge kept its own two points and each cell a byte.
 
 use geo::{Coord, MultiPolygon};
 
 /// A multipolygon with a stripe index over its edges.
 #[derive(Clone, Debug)]
 pub struct PreparedPolygon {
-    edges: Vec<[Coord<f64>; 2]>,
+    /// Every ring in turn, closed (its first point repeated at its end) and without repeated
+    /// consecutive points. Edge `k` runs from `points[k]` to `points[k + 1]`; ring `r` is
+    /// `points[rings[r]..rings[r + 1]]`, and the join from one ring's last point to the next
+    /// ring's first is no edge (no stripe lists it).
+    points: Vec<Coord<f64>>,
+    rings: Vec<u32>,
     y0: f64,
     stripe_h: f64,
-    /// For stripe k: the indices of edges whose y-range meets it, in `members[start[k]..start[k+1]]`.
+    /// For stripe k: the edges (index of their first point) whose y-range meets it, in
+    /// `members[start[k]..start[k+1]]`.
     start: Vec<u32>,
     members: Vec<u32>,
     min: Coord<f64>,
@@ -28,12 +41,12 @@ pub struct PreparedPolygon {
     grid: Grid,
 }
 
-/// What a grid cell is.
+/// What a grid cell is (2 bits).
 const OUTSIDE: u8 = 0;
 const INSIDE: u8 = 1;
 const BOUNDARY: u8 = 2;
 
-/// Cells over the bounding box, row-major from `min`.
+/// Cells over the bounding box, row-major from `min`, four 2-bit cells to a byte.
 #[derive(Clone, Debug)]
 struct Grid {
     nx: usize,
@@ -44,7 +57,44 @@ struct Grid {
 }
 
 impl Grid {
+    /// A grid of `nx × ny` cells, all `OUTSIDE`.
+    fn new(nx: usize, ny: usize, cell_w: f64, cell_h: f64) -> Grid {
+        Grid {
+            nx,
+            ny,
+            cell_w,
+            cell_h,
+            cells: vec![0; (nx * ny).div_ceil(4)],
+        }
+    }
+
+    /// The state of cell `k` (row-major index).
+    #[inline]
+    fn get(&self, k: usize) -> u8 {
+        (self.cells[k >> 2] >> ((k & 3) * 2)) & 3
+    }
+
+    /// Set cells `ks` to `state`.
+    fn fill(&mut self, ks: std::ops::Range<usize>, state: u8) {
+        let set = |cells: &mut [u8], k: usize| {
+            let shift = (k & 3) * 2;
+            cells[k >> 2] = (cells[k >> 2] & !(3 << shift)) | (state << shift);
+        };
+        let mut k = ks.start;
+        while k < ks.end && k & 3 != 0 {
+            set(&mut self.cells, k);
+            k += 1;
+        }
+        // Whole bytes at once.
+        let whole = k + (ks.end.saturating_sub(k) & !3);
+        self.cells[k >> 2..whole >> 2].fill(state * 0b0101_0101);
+        for k in whole.max(k)..ks.end {
+            set(&mut self.cells, k);
+        }
+    }
+
     /// Cell column and row of `p` (clamped into the grid).
+    #[inline]
     fn cell(&self, min: Coord<f64>, p: Coord<f64>) -> (usize, usize) {
         let i = ((p.x - min.x) / self.cell_w).floor().max(0.0) as usize;
         let j = ((p.y - min.y) / self.cell_h).floor().max(0.0) as usize;
@@ -68,10 +118,9 @@ impl Grid {
         if (i1 - i0 + 1) * (j1 - j0 + 1) > max_cells {
             return None;
         }
-        let first = self.cells[j0 * self.nx + i0];
+        let first = self.get(j0 * self.nx + i0);
         for j in j0..=j1 {
-            let row = &self.cells[j * self.nx + i0..=j * self.nx + i1];
-            if row.iter().any(|&c| c != first) {
+            if (j * self.nx + i0..=j * self.nx + i1).any(|k| self.get(k) != first) {
                 return None;
             }
         }
@@ -82,22 +131,41 @@ impl Grid {
 impl PreparedPolygon {
     /// Prepare a multipolygon (rings of any orientation; holes are holes by the even-odd rule).
     pub fn new(mp: &MultiPolygon<f64>) -> Self {
-        let mut edges = Vec::new();
+        let mut points: Vec<Coord<f64>> = Vec::with_capacity(
+            mp.0.iter()
+                .map(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(|r| r.0.len() + 1)
+                        .sum::<usize>()
+                })
+                .sum(),
+        );
+        let mut rings = vec![0u32];
         for p in &mp.0 {
             for ring in std::iter::once(p.exterior()).chain(p.interiors().iter()) {
-                for w in ring.0.windows(2) {
-                    if w[0] != w[1] {
-                        edges.push([w[0], w[1]]);
+                let first = points.len();
+                for &q in &ring.0 {
+                    // A repeated point would make a zero-length edge: skip it.
+                    if points.len() == first || points[points.len() - 1] != q {
+                        points.push(q);
                     }
                 }
                 // Close an unclosed ring.
-                if let (Some(a), Some(b)) = (ring.0.last(), ring.0.first()) {
+                if let (Some(&a), Some(&b)) = (points[first..].last(), points[first..].first()) {
                     if a != b {
-                        edges.push([*a, *b]);
+                        points.push(b);
                     }
+                }
+                // A ring of one point has no edge.
+                if points.len() - first < 2 {
+                    points.truncate(first);
+                } else {
+                    rings.push(points.len() as u32);
                 }
             }
         }
+        points.shrink_to_fit();
         let (mut min, mut max) = (
             Coord {
                 x: f64::INFINITY,
@@ -108,42 +176,54 @@ impl PreparedPolygon {
                 y: f64::NEG_INFINITY,
             },
         );
-        for e in &edges {
-            for c in e {
-                min.x = min.x.min(c.x);
-                min.y = min.y.min(c.y);
-                max.x = max.x.max(c.x);
-                max.y = max.y.max(c.y);
-            }
+        for c in &points {
+            min.x = min.x.min(c.x);
+            min.y = min.y.min(c.y);
+            max.x = max.x.max(c.x);
+            max.y = max.y.max(c.y);
         }
-        let n_stripes = (edges.len() / 4).clamp(1, 1 << 20);
+        let n_edges = points.len() + 1 - rings.len();
         let height = (max.y - min.y).max(f64::MIN_POSITIVE);
+        // About four edges per stripe. An edge is listed in every stripe it spans, so with
+        // `depth` edges crossing a typical horizontal line, `n` stripes list about
+        // `n_edges + n · depth` members: when the depth passes 12 (spiky outlines, or many
+        // parts side by side) fewer stripes keep that under four per edge, for walks at most
+        // a third longer than the `depth` edges any stripe must hold.
+        let depth = edge_starts(&rings)
+            .map(|k| (points[k + 1].y - points[k].y).abs())
+            .sum::<f64>()
+            / height;
+        let n_stripes = ((n_edges / 4) as f64)
+            .min(3.0 * n_edges as f64 / depth)
+            .clamp(1.0, (1 << 20) as f64) as usize;
         let stripe_h = height / n_stripes as f64;
         let stripe_of = |y: f64| -> usize {
             (((y - min.y) / stripe_h).floor().max(0.0) as usize).min(n_stripes - 1)
         };
-        let mut counts = vec![0u32; n_stripes + 1];
-        for e in &edges {
-            let (a, b) = (stripe_of(e[0].y.min(e[1].y)), stripe_of(e[0].y.max(e[1].y)));
-            for c in &mut counts[a..=b] {
-                *c += 1;
+        let edge_stripes = |k: usize| {
+            let (a, b) = (points[k], points[k + 1]);
+            stripe_of(a.y.min(b.y))..=stripe_of(a.y.max(b.y))
+        };
+        let mut start = vec![0u32; n_stripes + 1];
+        for k in edge_starts(&rings) {
+            for s in edge_stripes(k) {
+                start[s + 1] += 1;
             }
         }
-        let mut start = vec![0u32; n_stripes + 1];
-        for k in 0..n_stripes {
-            start[k + 1] = start[k] + counts[k];
+        for s in 0..n_stripes {
+            start[s + 1] += start[s];
         }
         let mut fill = start.clone();
         let mut members = vec![0u32; start[n_stripes] as usize];
-        for (i, e) in edges.iter().enumerate() {
-            let (a, b) = (stripe_of(e[0].y.min(e[1].y)), stripe_of(e[0].y.max(e[1].y)));
-            for k in a..=b {
-                members[fill[k] as usize] = i as u32;
-                fill[k] += 1;
+        for k in edge_starts(&rings) {
+            for s in edge_stripes(k) {
+                members[fill[s] as usize] = k as u32;
+                fill[s] += 1;
             }
         }
         let mut prepared = PreparedPolygon {
-            edges,
+            points,
+            rings,
             y0: min.y,
             stripe_h,
             start,
@@ -158,29 +238,28 @@ impl PreparedPolygon {
                 cells: vec![BOUNDARY],
             },
         };
-        prepared.grid = prepared.build_grid();
+        prepared.grid = prepared.build_grid(n_edges);
         prepared
+    }
+
+    /// Every edge, ring by ring (no joins between rings).
+    fn edges(&self) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+        edge_starts(&self.rings).map(|k| (self.points[k], self.points[k + 1]))
     }
 
     /// About four cells per edge, shaped like the bounding box; boundary cells first, then each
     /// run of other cells along a row gets the side of one of its centres.
-    fn build_grid(&self) -> Grid {
+    fn build_grid(&self, n_edges: usize) -> Grid {
         let (w, h) = (self.max.x - self.min.x, self.max.y - self.min.y);
-        if self.edges.is_empty() || !(w > 0.0 && h > 0.0) || !(w.is_finite() && h.is_finite()) {
+        if n_edges == 0 || !(w > 0.0 && h > 0.0) || !(w.is_finite() && h.is_finite()) {
             return self.grid.clone();
         }
-        let target = (self.edges.len() * 4).clamp(16, 1 << 22) as f64;
+        let target = (n_edges * 4).clamp(16, 1 << 22) as f64;
         let nx = ((target * w / h).sqrt().ceil() as usize).clamp(1, 4096);
         let ny = ((target / nx as f64).ceil() as usize).clamp(1, 4096);
-        let mut grid = Grid {
-            nx,
-            ny,
-            cell_w: w / nx as f64,
-            cell_h: h / ny as f64,
-            cells: vec![OUTSIDE; nx * ny],
-        };
+        let mut grid = Grid::new(nx, ny, w / nx as f64, h / ny as f64);
         let (dx, dy) = (grid.cell_w * 1e-6, grid.cell_h * 1e-6);
-        for [a, b] in &self.edges {
+        for (a, b) in self.edges() {
             let lo = Coord {
                 x: a.x.min(b.x) - dx,
                 y: a.y.min(b.y) - dy,
@@ -192,30 +271,27 @@ impl PreparedPolygon {
             let (i0, j0) = grid.cell(self.min, lo);
             let (i1, j1) = grid.cell(self.min, hi);
             for j in j0..=j1 {
-                grid.cells[j * nx + i0..=j * nx + i1].fill(BOUNDARY);
+                grid.fill(j * nx + i0..j * nx + i1 + 1, BOUNDARY);
             }
         }
         for j in 0..ny {
             let mut i = 0;
             while i < nx {
-                if grid.cells[j * nx + i] == BOUNDARY {
+                if grid.get(j * nx + i) == BOUNDARY {
                     i += 1;
                     continue;
                 }
                 let run_start = i;
-                while i < nx && grid.cells[j * nx + i] != BOUNDARY {
+                while i < nx && grid.get(j * nx + i) != BOUNDARY {
                     i += 1;
                 }
                 let centre = Coord {
                     x: self.min.x + (run_start as f64 + 0.5) * grid.cell_w,
                     y: self.min.y + (j as f64 + 0.5) * grid.cell_h,
                 };
-                let state = if self.contains_exact(centre) {
-                    INSIDE
-                } else {
-                    OUTSIDE
-                };
-                grid.cells[j * nx + run_start..j * nx + i].fill(state);
+                if self.contains_exact(centre) {
+                    grid.fill(j * nx + run_start..j * nx + i, INSIDE);
+                }
             }
         }
         grid
@@ -226,10 +302,12 @@ impl PreparedPolygon {
         (((y - self.y0) / self.stripe_h).floor().max(0.0) as usize).min(n - 1)
     }
 
-    fn stripe_edges(&self, k: usize) -> impl Iterator<Item = &[Coord<f64>; 2]> {
+    /// The edges of stripe `k`, as their two end points.
+    #[inline]
+    fn stripe_edges(&self, k: usize) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
         self.members[self.start[k] as usize..self.start[k + 1] as usize]
             .iter()
-            .map(|&i| &self.edges[i as usize])
+            .map(|&i| (self.points[i as usize], self.points[i as usize + 1]))
     }
 
     /// True when `p` lies inside or on the boundary.
@@ -238,7 +316,7 @@ impl PreparedPolygon {
             return false;
         }
         let (i, j) = self.grid.cell(self.min, p);
-        match self.grid.cells[j * self.grid.nx + i] {
+        match self.grid.get(j * self.grid.nx + i) {
             INSIDE => true,
             OUTSIDE => false,
             _ => self.contains_exact(p),
@@ -251,7 +329,7 @@ impl PreparedPolygon {
             return false;
         }
         let mut inside = false;
-        for [a, b] in self.stripe_edges(self.stripe(p.y)) {
+        for (a, b) in self.stripe_edges(self.stripe(p.y)) {
             // On the segment: collinear and within its box.
             let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
             if cross == 0.0
@@ -300,12 +378,20 @@ impl PreparedPolygon {
         let (k0, k1) = (self.stripe(p.y - limit), self.stripe(p.y + limit));
         let mut best = f64::INFINITY;
         for k in k0..=k1 {
-            for [a, b] in self.stripe_edges(k) {
-                best = best.min(point_segment_distance(p, *a, *b));
+            for (a, b) in self.stripe_edges(k) {
+                best = best.min(point_segment_distance(p, a, b));
             }
         }
         (best <= limit).then_some(best)
     }
+}
+
+/// The index of each edge's first point, ring by ring: `rings[r]..rings[r + 1] - 1` for each
+/// ring (every ring holds at least two points).
+fn edge_starts(rings: &[u32]) -> impl Iterator<Item = usize> + '_ {
+    rings
+        .windows(2)
+        .flat_map(|r| r[0] as usize..r[1] as usize - 1)
 }
 
 /// Where a box (a parcel's bounding box) lies relative to a prepared polygon.
@@ -332,7 +418,7 @@ impl PreparedPolygon {
             None => {}
         }
         for k in self.stripe(min.y)..=self.stripe(max.y) {
-            for [a, b] in self.stripe_edges(k) {
+            for (a, b) in self.stripe_edges(k) {
                 if a.x.max(b.x) >= min.x
                     && a.x.min(b.x) <= max.x
                     && a.y.max(b.y) >= min.y
@@ -416,6 +502,78 @@ mod tests {
         assert_eq!(pp.boundary_distance_within(c(13.0, 5.0), 2.0), None);
     }
 
+    /// Test polygons for the memory figures: `n`-vertex rings at survey coordinates.
+    /// `kind` 0: spiky (radius 1000 + 300·noise per vertex, the tests' jagged ring);
+    /// 1: smooth star (the bench outline); 2: a random-walk digitised boundary.
+    fn test_ring(n: usize, kind: u8, seed: u64) -> geo::Polygon<f64> {
+        let mut s = seed;
+        let mut rnd = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut walk = 0.0f64;
+        let ring: Vec<Coord<f64>> = (0..n)
+            .map(|i| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = match kind {
+                    0 => 1000.0 + 300.0 * rnd(),
+                    1 => {
+                        8000.0
+                            * (1.0
+                                + 0.08 * (3.0 * t).sin()
+                                + 0.05 * (7.0 * t + 1.0).sin()
+                                + 0.02 * (41.0 * t).cos())
+                    }
+                    _ => {
+                        walk = (walk + (rnd() - 0.5) * 6.0) * 0.999;
+                        8000.0 + walk
+                    }
+                };
+                c(39_500_000.0 + r * t.cos(), 3_250_000.0 + r * t.sin())
+            })
+            .collect();
+        geo::Polygon::new(geo::LineString::new(ring), vec![])
+    }
+
+    /// Heap bytes per input vertex of each part: (points, members, start, grid).
+    fn bytes_per_vertex(pp: &PreparedPolygon, vertices: usize) -> [f64; 4] {
+        let v = vertices as f64;
+        [
+            std::mem::size_of_val(pp.points.as_slice()) as f64 / v,
+            std::mem::size_of_val(pp.members.as_slice()) as f64 / v,
+            std::mem::size_of_val(pp.start.as_slice()) as f64 / v,
+            std::mem::size_of_val(pp.grid.cells.as_slice()) as f64 / v,
+        ]
+    }
+
+    #[test]
+    fn memory_per_vertex() {
+        for (n, kind) in [
+            (50_000, 0),
+            (5_000, 0),
+            (50_000, 1),
+            (50_000, 2),
+            (5_000, 2),
+        ] {
+            let poly = test_ring(n, kind, 11);
+            let pp = PreparedPolygon::new(&MultiPolygon(vec![poly]));
+            let b = bytes_per_vertex(&pp, n);
+            let total: f64 = b.iter().sum();
+            if kind > 0 {
+                assert!(total < 26.5, "{kind} {n}: {total} B/vertex");
+            } else {
+                assert!(total < 40.0, "{kind} {n}: {total} B/vertex");
+            }
+            println!(
+                "n={n} kind={kind}: edges {:.2} members {:.2} start {:.2} grid {:.2} total {:.2} B/vertex; members/edge {:.3}",
+                b[0], b[1], b[2], b[3], total,
+                pp.members.len() as f64 / n as f64
+            );
+        }
+    }
+
     /// Against geo on a jagged 5 000-vertex polygon and 4 000 seeded points.
     #[test]
     fn agrees_with_geo_on_a_jagged_polygon() {
@@ -477,9 +635,10 @@ mod tests {
         let hole = jagged(500, 300.0, 100.0, &mut rnd);
         let mp = MultiPolygon(vec![geo::Polygon::new(outer, vec![hole])]);
         let pp = PreparedPolygon::new(&mp);
-        assert!(pp.grid.cells.len() >= 4 * pp.edges.len());
-        let inner = pp.grid.cells.iter().filter(|&&c| c != BOUNDARY).count();
-        assert!(inner * 2 > pp.grid.cells.len(), "most cells are decided");
+        let n_cells = pp.grid.nx * pp.grid.ny;
+        assert!(n_cells >= 4 * pp.edges().count());
+        let inner = (0..n_cells).filter(|&k| pp.grid.get(k) != BOUNDARY).count();
+        assert!(inner * 2 > n_cells, "most cells are decided");
         let mut points = Vec::new();
         for _ in 0..6000 {
             points.push(c(
@@ -498,24 +657,23 @@ mod tests {
             points.push(c(pp.min.x + 3000.0 * rnd(), y));
         }
         // Vertices and points on edges.
-        for (k, [a, b]) in pp.edges.iter().enumerate().step_by(3) {
-            points.push(*a);
+        for (k, (a, b)) in pp.edges().enumerate().step_by(3) {
+            points.push(a);
             let t = (k % 10) as f64 / 10.0;
             points.push(c(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)));
         }
         for &p in &points {
             assert_eq!(pp.contains(p), pp.contains_exact(p), "{p:?}");
             let d = pp
-                .edges
-                .iter()
-                .map(|[a, b]| point_segment_distance(p, *a, *b))
+                .edges()
+                .map(|(a, b)| point_segment_distance(p, a, b))
                 .fold(f64::INFINITY, f64::min);
             for limit in [0.5, 30.0, 100.0] {
                 let want = (d <= limit).then_some(d);
                 assert_eq!(pp.boundary_distance_within(p, limit), want, "{p:?}");
             }
             let (lo, hi) = (c(p.x - 12.0, p.y - 9.0), c(p.x + 12.0, p.y + 9.0));
-            let crossing = pp.edges.iter().any(|[a, b]| {
+            let crossing = pp.edges().any(|(a, b)| {
                 a.x.max(b.x) >= lo.x
                     && a.x.min(b.x) <= hi.x
                     && a.y.max(b.y) >= lo.y
@@ -530,5 +688,67 @@ mod tests {
             };
             assert_eq!(pp.relate_box(lo, hi, p), want, "{p:?}");
         }
+    }
+
+    /// The joins between rings are no edges. Outer square 0..10 with the hole 4..6 (the hole
+    /// listed from (6, 4)), and a second square 20..22: the flat point array runs
+    /// (0,0)…(0,0) → (6,4)…(6,4) → (20,20)…, so a phantom edge would lie on
+    /// (0,0)–(6,4) and (6,4)–(20,20). Points on those segments, and left of them on the same
+    /// line (where a phantom edge would flip the crossing count), are classified as geo
+    /// classifies them; the distance to the boundary is geo's distance to the real rings; and a
+    /// box on a join that meets no ring is inside or outside, not crossing.
+    #[test]
+    fn ring_joins_make_no_phantom_edge() {
+        let a = polygon!(
+            exterior: [(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0), (x: 0.0, y: 0.0)],
+            interiors: [[(x: 6.0, y: 4.0), (x: 6.0, y: 6.0), (x: 4.0, y: 6.0), (x: 4.0, y: 4.0), (x: 6.0, y: 4.0)]],
+        );
+        let b = polygon!(
+            (x: 20.0, y: 20.0), (x: 22.0, y: 20.0), (x: 22.0, y: 22.0), (x: 20.0, y: 22.0)
+        );
+        let mp = MultiPolygon(vec![a, b]);
+        let pp = PreparedPolygon::new(&mp);
+        assert_eq!(pp.edges().count(), 12);
+        let rings: Vec<geo::LineString<f64>> =
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().to_vec()))
+                .collect();
+        let mut points = Vec::new();
+        for (p, q) in [(c(0.0, 0.0), c(6.0, 4.0)), (c(6.0, 4.0), c(20.0, 20.0))] {
+            for k in 0..=20 {
+                let t = k as f64 / 20.0;
+                let on = c(p.x + t * (q.x - p.x), p.y + t * (q.y - p.y));
+                points.push(on);
+                points.push(c(on.x - 0.25, on.y));
+                points.push(c(on.x + 0.25, on.y));
+            }
+        }
+        // By hand: on the first join inside the outer square and outside the hole; the second
+        // join's midpoint (13, 12) lies between the polygons.
+        assert!(pp.contains(c(3.0, 2.0)));
+        assert!(!pp.contains(c(13.0, 12.0)));
+        assert!(!pp.contains(c(5.0, 5.0)));
+        for p in points {
+            assert_eq!(pp.contains(p), mp.intersects(&Point(p)), "{p:?}");
+            let d = rings
+                .iter()
+                .map(|r| Euclidean.distance(&Point(p), r))
+                .fold(f64::INFINITY, f64::min);
+            let want = (d <= 1.5).then_some(d);
+            let got = pp.boundary_distance_within(p, 1.5);
+            match (got, want) {
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-12, "{p:?}: {g} vs {w}"),
+                _ => assert_eq!(got, want, "{p:?}"),
+            }
+        }
+        // (13, 12): the nearest ring point is the corner (10, 10), √(9 + 4) ≈ 3.61 away.
+        assert_eq!(pp.boundary_distance_within(c(13.0, 12.0), 3.5), None);
+        let d = pp.boundary_distance_within(c(13.0, 12.0), 4.0);
+        assert!(d.is_some_and(|d| (d - 13f64.sqrt()).abs() < 1e-12), "{d:?}");
+        let probe = c(13.0, 12.0);
+        let rel = pp.relate_box(c(12.5, 11.5), c(13.5, 12.5), probe);
+        assert_eq!(rel, BoxRelation::Outside);
+        let rel = pp.relate_box(c(2.5, 1.5), c(3.5, 2.5), c(3.0, 2.0));
+        assert_eq!(rel, BoxRelation::Inside);
     }
 }
