@@ -26,7 +26,6 @@ mod read_tests;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::path::Path;
 
 pub use angle::parse_angle;
@@ -474,6 +473,8 @@ struct ParsedRow {
     clue: Option<Clue>,
     /// The id column, when the row gave an id (a generated `file#line` id is never a duplicate).
     id_col: Option<usize>,
+    /// [`hash_id`] of the given id (worked out with the parsing, in parallel).
+    id_hash: u64,
     /// Warnings after the id check: dropped with a duplicate row.
     late: Vec<Note>,
 }
@@ -581,6 +582,7 @@ impl<'p> Builder<'p> {
                 early,
                 clue: None,
                 id_col: None,
+                id_hash: 0,
                 late: Vec::new(),
             })
         };
@@ -659,6 +661,8 @@ impl<'p> Builder<'p> {
         let given_id = id_col.and_then(|c| row.field(c).text_opt());
         let has_id = given_id.is_some();
         let id = given_id.unwrap_or_else(|| format!("{}#{line}", self.file_name));
+        let id_for_hash = if has_id { id.as_str() } else { "" };
+        let id_hash = if has_id { hash_id(id_for_hash) } else { 0 };
 
         let mut late = Vec::new();
         let get = |c: Option<usize>| c.and_then(|c| row.field(c).text_opt());
@@ -732,6 +736,7 @@ impl<'p> Builder<'p> {
                 extra,
             }),
             id_col: if has_id { id_col } else { None },
+            id_hash,
             late,
         })
     }
@@ -747,7 +752,10 @@ impl<'p> Builder<'p> {
         };
         let line = parsed.line;
         if let Some(id_col) = parsed.id_col {
-            if let Some(first) = self.seen.check_insert(&clue.id, line) {
+            if let Some(first) = self
+                .seen
+                .check_insert_hashed(&clue.id, parsed.id_hash, line)
+            {
                 let message = format!(
                     "编号 {} 重复 (duplicate id; first at {}{}{first})",
                     clue.id, self.file_name, self.sep
@@ -760,6 +768,12 @@ impl<'p> Builder<'p> {
             self.note(n);
         }
         self.list.clues.push(clue);
+    }
+
+    /// Bring the id table's slot for the id hash of a row that will be accepted soon into the
+    /// cache.
+    fn prefetch_hash(&self, hash: u64) {
+        self.seen.touch(hash);
     }
 
     fn note(&mut self, n: Note) {
@@ -796,31 +810,56 @@ fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
 }
 
 /// The ids met so far, for finding duplicates while the clues themselves stream past (they
-/// may already have been placed and dropped): every id is kept once, length-prefixed, in one
-/// byte arena, and a 64-bit hash maps to its first occurrence. The comparison is exact: ids
-/// whose hashes collide are told apart by their bytes, and the rare second id with the same
-/// hash is kept by value.
+/// may already have been placed and dropped): every id is kept once, length-prefixed and
+/// followed by its line, in one byte arena; an open-addressing table (linear probing, at most
+/// half full) maps the id's 64-bit hash to its arena offset. A slot is 8 bytes: 32 bits of the
+/// hash as a fingerprint and the offset. The comparison is exact: a matching fingerprint is
+/// confirmed by comparing the bytes, and probing goes on past ids that only share it.
 #[derive(Default)]
 struct SeenIds {
-    /// 32 bits of the id's hash → arena offset: 8 bytes a slot, so the table of a million ids
-    /// stays small enough for the cache. Equal keys are settled by comparing the bytes.
-    by_hash: HashMap<u32, u32, BuildHasherDefault<PassThrough>>,
+    /// 0 = empty; else `fingerprint << 32 | (offset + 1)`.
+    slots: Vec<u64>,
+    len: usize,
     /// Every first-seen id: LEB128 length, the bytes, then its line as 4 bytes (lines beyond
     /// 4 × 10⁹ are clamped, which only blurs the "first at" note of a duplicate).
     arena: Vec<u8>,
-    /// Ids that met a taken key with other bytes (or an arena past 4 GiB): id → line.
-    collided: HashMap<String, usize>,
-}
-
-/// The table key of an id.
-fn id_key(id: &str) -> u32 {
-    (hash_id(id) >> 32) as u32
+    /// Ids met once the arena has passed 4 GiB: id → line.
+    overflow: HashMap<String, usize>,
 }
 
 impl SeenIds {
     fn reserve(&mut self, n: usize) {
-        self.by_hash.reserve(n);
+        let want = (self.len + n)
+            .saturating_mul(2)
+            .next_power_of_two()
+            .max(1024);
+        if want > self.slots.len() {
+            self.rehash(want);
+        }
         self.arena.reserve(n.saturating_mul(14));
+    }
+
+    fn rehash(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let mask = size - 1;
+        for s in old.into_iter().filter(|&s| s != 0) {
+            let offset = (s as u32).wrapping_sub(1);
+            let (id, _) = self.id_at(offset);
+            let mut i = (hash_bytes(id) as usize) & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = s;
+        }
+    }
+
+    /// Touch the slot where `hash` starts probing, so that it is in the cache when its row is
+    /// checked a few rows later (a plain load: the table is far larger than the cache).
+    fn touch(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            let i = (hash as usize) & (self.slots.len() - 1);
+            std::hint::black_box(self.slots[i]);
+        }
     }
 
     /// The id stored at `offset` in the arena, and its line.
@@ -847,56 +886,72 @@ impl SeenIds {
 
     /// The line of an earlier clue with the same `id`; otherwise records `id` (first seen on
     /// `line`) and returns `None`.
+    #[cfg(test)]
     fn check_insert(&mut self, id: &str, line: usize) -> Option<usize> {
-        use std::collections::hash_map::Entry;
-        let offset = u32::try_from(self.arena.len()).ok();
-        match (self.by_hash.entry(id_key(id)), offset) {
-            (Entry::Vacant(v), Some(offset)) => {
-                v.insert(offset);
-                let mut n = id.len();
-                loop {
-                    let b = (n & 0x7f) as u8;
-                    n >>= 7;
-                    if n == 0 {
-                        self.arena.push(b);
-                        break;
-                    }
-                    self.arena.push(b | 0x80);
-                }
-                self.arena.extend_from_slice(id.as_bytes());
-                let line = u32::try_from(line).unwrap_or(u32::MAX);
-                self.arena.extend_from_slice(&line.to_le_bytes());
-                None
+        self.check_insert_hashed(id, hash_id(id), line)
+    }
+
+    /// [`SeenIds::check_insert`] with `hash = hash_id(id)` worked out before.
+    fn check_insert_hashed(&mut self, id: &str, hash: u64, line: usize) -> Option<usize> {
+        if let Some(&first) = self.overflow.get(id) {
+            return Some(first);
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.rehash((self.slots.len() * 2).max(1024));
+        }
+        let mask = self.slots.len() - 1;
+        let fingerprint = hash >> 32;
+        let mut i = (hash as usize) & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                break;
             }
-            (Entry::Occupied(o), _) => {
-                let first_offset = *o.get();
-                let (first, first_line) = self.id_at(first_offset);
+            if s >> 32 == fingerprint {
+                let (first, first_line) = self.id_at((s as u32).wrapping_sub(1));
                 if first == id.as_bytes() {
                     return Some(first_line);
                 }
-                self.collided_insert(id, line)
             }
-            (Entry::Vacant(_), None) => self.collided_insert(id, line),
+            i = (i + 1) & mask;
         }
-    }
-
-    fn collided_insert(&mut self, id: &str, line: usize) -> Option<usize> {
-        use std::collections::hash_map::Entry;
-        match self.collided.entry(id.to_string()) {
-            Entry::Occupied(o) => Some(*o.get()),
-            Entry::Vacant(v) => {
-                v.insert(line);
-                None
+        // New: into the arena (or, past 4 GiB, the overflow map).
+        let offset = match u32::try_from(self.arena.len()) {
+            Ok(o) if o < u32::MAX => o,
+            _ => {
+                self.overflow.insert(id.to_string(), line);
+                return None;
             }
+        };
+        self.slots[i] = fingerprint << 32 | u64::from(offset + 1);
+        self.len += 1;
+        let mut n = id.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.arena.push(b);
+                break;
+            }
+            self.arena.push(b | 0x80);
         }
+        self.arena.extend_from_slice(id.as_bytes());
+        let line = u32::try_from(line).unwrap_or(u32::MAX);
+        self.arena.extend_from_slice(&line.to_le_bytes());
+        None
     }
 }
 
 /// A fast 64-bit string hash (multiply–xorshift over 8-byte words, murmur3 finaliser).
 fn hash_id(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+/// [`hash_id`] of the bytes.
+fn hash_bytes(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (s.len() as u64) ^ 0x243F_6A88_85A3_08D3;
-    let mut words = s.as_bytes().chunks_exact(8);
+    let mut h = (bytes.len() as u64) ^ 0x243F_6A88_85A3_08D3;
+    let mut words = bytes.chunks_exact(8);
     for w in &mut words {
         let v = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
         h = (h ^ v).wrapping_mul(K);
@@ -911,28 +966,6 @@ fn hash_id(s: &str) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^ (h >> 33)
-}
-
-/// Hasher for keys that are already hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    /// A 32-bit key is spread over 64 bits: the table takes its control bits from the top.
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
 }
 
 fn english(name: &str) -> &'static str {
@@ -1122,10 +1155,26 @@ mod tests {
         assert_eq!(seen.check_insert(&long, 8), None);
         assert_eq!(seen.check_insert(&long, 9), Some(8));
         assert_eq!(seen.check_insert(&long[..199], 10), None);
-        // Simulate a collision: "C" gets the hash slot of "A" (arena offset 0, line 2).
-        seen.by_hash.insert(id_key("C"), 0);
+        // A fingerprint collision: a slot on "C"'s probe path carries "C"'s fingerprint but
+        // points at "A" (arena offset 0, line 2); the bytes tell them apart.
+        let h = hash_id("C");
+        let mask = seen.slots.len() - 1;
+        let mut i = (h as usize) & mask;
+        while seen.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        seen.slots[i] = (h >> 32) << 32 | 1;
+        seen.len += 1;
         assert_eq!(seen.check_insert("C", 11), None);
         assert_eq!(seen.check_insert("C", 12), Some(11));
         assert_eq!(seen.check_insert("A", 13), Some(2));
+        // Growth: a thousand ids through several rehashes, each found again.
+        for k in 0..1000 {
+            assert_eq!(seen.check_insert(&format!("id-{k}"), 100 + k), None);
+        }
+        for k in 0..1000 {
+            assert_eq!(seen.check_insert(&format!("id-{k}"), 5000), Some(100 + k));
+        }
+        assert!(seen.len * 2 <= seen.slots.len());
     }
 }

@@ -23,6 +23,8 @@ use crate::{Error, Result};
 const SAMPLE: usize = 1 << 20;
 /// Rows split, then parsed together (in parallel when there are threads).
 const BATCH_ROWS: usize = 4096;
+/// How far ahead the id table's slots are fetched.
+const PREFETCH_ROWS: usize = 8;
 /// How many leading rows may come before the header (titles, notes).
 const MAX_HEADER_ROW: usize = 50;
 
@@ -235,7 +237,18 @@ pub(super) fn read(
                 batch[..n].iter().map(parse).collect()
             }
         };
-        for (row, odd) in parsed {
+        // The id table is far larger than the cache: ask for the slot of the row a few
+        // places ahead while this one is checked.
+        let ahead: Vec<u64> = parsed
+            .iter()
+            .map(|(r, _)| r.as_ref().map_or(0, |r| r.id_hash))
+            .collect();
+        for (k, (row, odd)) in parsed.into_iter().enumerate() {
+            if let Some(&h) = ahead.get(k + PREFETCH_ROWS) {
+                if h != 0 {
+                    builder.prefetch_hash(h);
+                }
+            }
             if odd > 0 && odd_line.get() == 0 {
                 odd_line.set(odd);
             }
