@@ -99,6 +99,34 @@ class Redline(Runner):
         return redline_w2_answers(doc, project)
 
 
+def redline_phases(wl, err_path):
+    """Phases from redline's progress lines on stderr (`[   0.29s] 载入…`): W1/W3 `load`
+    (layers), `read+match` (the streamed clue list) and `match` (the placing alone, summed
+    over chunks); W2 `read` (parcels), `load` (layers) and `match` (the review)."""
+    import re
+
+    try:
+        text = err_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    stamps = [(float(m.group(1)), m.group(2)) for m in re.finditer(r"^\[\s*([0-9.]+)s\] (\S+)", text, re.M)]
+    def at(prefix):
+        return next((t for t, what in stamps if what.startswith(prefix)), None)
+    ph = {}
+    if wl == "W2":
+        read, load, done = at("读取地块"), at("载入审查图层"), at("审查完成")
+        if None not in (read, load, done):
+            ph = {"read": read, "load": load - read, "match": done - load}
+    else:
+        load, done = at("载入保护区"), at("核查线索")
+        if None not in (load, done):
+            ph = {"load": load, "read+match": done - load}
+        m = re.search(r"其中定位用时 ([0-9.]+) s", text)
+        if m:
+            ph["match"] = float(m.group(1))
+    return ph
+
+
 def redline_w1_answers(doc):
     """Answers from `inspect` output: the full report (`clues`) or the streamed summary
     (`--summary-only`: `by_zone` and `by_county`), so that every timed run is checked too."""
@@ -386,6 +414,8 @@ def main():
                         if bad:
                             raise SystemExit(f"redline's timed run changed its answers: {bad}")
                     walls.append(wall)
+                    if isinstance(r, Redline):
+                        phases.append(redline_phases(wl, Path(str(out) + ".err")))
                     if isinstance(r, Peer):
                         doc = common.read_json(out)
                         phases.append(doc.get("phases", {}))
@@ -476,7 +506,7 @@ def write_report(a, wl, mach, project_path, inputs, answers, timing, problems, e
         ph = [r for r in table if r["phases"]]
         if ph:
             L.append("")
-            L.append("### Peer phases (seconds, inside the process, median run)")
+            L.append("### Phases (seconds, inside the process, median run; redline's from its progress lines: `match` is the placing alone, summed over the chunks, and overlaps the reading when threads > 1)")
             L.append("")
             L.append("| runner | threads | " + " | ".join(sorted({k for r in ph for k in r["phases"]})) + " |")
             keys = sorted({k for r in ph for k in r["phases"]})
