@@ -11,6 +11,7 @@
 //! different reserves, the reserve name that sorts first wins. On a border between two counties
 //! the smaller county code wins. The result never depends on file order.
 
+pub mod quick;
 pub mod rules;
 pub mod tally;
 pub mod zone;
@@ -35,6 +36,9 @@ pub use tally::{CountyCount, InspectSummary, Tally, ZoneCount};
 pub use zone::Zone;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// Lists of at least this many clues build the [`quick`] grid first.
+pub const QUICK_GRID_FROM: usize = 4096;
 
 /// One zone polygon of one reserve, prepared for point tests.
 #[derive(Debug)]
@@ -135,6 +139,8 @@ pub struct Inspector {
     county_tree: RTree<Entry>,
     /// sha256 of each layer used, for the record.
     pub layer_versions: Vec<(String, String)>,
+    /// Built for long lists ([`Inspector::prepare_quick_grid`]).
+    quick: std::sync::OnceLock<quick::QuickGrid>,
 }
 
 fn entry(mp: &MultiPolygon<f64>, i: usize) -> Option<Entry> {
@@ -261,6 +267,7 @@ impl Inspector {
             counties,
             county_tree,
             layer_versions,
+            quick: std::sync::OnceLock::new(),
         })
     }
 
@@ -396,6 +403,12 @@ impl Inspector {
         self.place_with(clue, p, patch, departments)
     }
 
+    /// Build (once) the grid that settles most points of a long list with one lookup
+    /// ([`quick`]); [`Inspector::locate`] uses it from then on. The answers do not change.
+    pub fn prepare_quick_grid(&self) -> &quick::QuickGrid {
+        self.quick.get_or_init(|| quick::QuickGrid::build(self))
+    }
+
     /// Where a clue lies: for a patch, the most restrictive zone it covers (with its area in
     /// each zone); else the zone containing the point; outside every zone, the nearest one
     /// within `near_boundary_m`.
@@ -404,6 +417,16 @@ impl Inspector {
         p: Coord<f64>,
         patch: Option<&MultiPolygon<f64>>,
     ) -> (Location, Option<Vec<ZoneArea>>) {
+        if patch.is_none() {
+            if let Some(county) = self.quick.get().and_then(|q| q.settled(p)) {
+                let location = Location {
+                    zone: None,
+                    near: None,
+                    county,
+                };
+                return (location, None);
+            }
+        }
         let zones = patch.map(|g| self.patch_zones(g));
         let from_patch = zones.as_ref().and_then(|zs| {
             zs.iter()
@@ -492,6 +515,9 @@ impl Inspector {
     /// Place many clues in parallel; each worker thread builds its own PROJ handle. The
     /// departments are worked out once per distinct activity text, not once per clue.
     pub fn place_all(&self, clues: &[Clue]) -> Result<Vec<Placement>> {
+        if clues.len() >= QUICK_GRID_FROM {
+            self.prepare_quick_grid();
+        }
         let working = self.config.working_crs.clone();
         let mut departments: std::collections::HashMap<&str, Vec<String>> =
             std::collections::HashMap::new();

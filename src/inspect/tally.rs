@@ -155,6 +155,9 @@ impl Inspector {
     /// Place the clues of one chunk (lon/lat) and count them, in parallel over pieces of
     /// [`PIECE_ROWS`] clues.
     pub fn tally_chunk(&self, clues: &[Clue]) -> Result<Tally> {
+        if clues.len() >= super::QUICK_GRID_FROM {
+            self.prepare_quick_grid();
+        }
         let working = self.config.working_crs.as_str();
         clues
             .par_chunks(PIECE_ROWS)
