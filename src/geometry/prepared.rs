@@ -435,6 +435,20 @@ impl PreparedPolygon {
         }
     }
 
+    /// Like [`PreparedPolygon::relate_box`], from the cell grid alone (boxes of up to 16 384
+    /// cells): `Inside` and `Outside` are exact; `Crossing` means "maybe" (a boundary cell
+    /// meets the box, or the box is too large to tell), and no edge is walked.
+    pub fn relate_box_coarse(&self, min: Coord<f64>, max: Coord<f64>) -> BoxRelation {
+        if max.x < self.min.x || min.x > self.max.x || max.y < self.min.y || min.y > self.max.y {
+            return BoxRelation::Outside;
+        }
+        match self.grid.box_state(self.min, min, max, 1 << 14) {
+            Some(INSIDE) => BoxRelation::Inside,
+            Some(_) => BoxRelation::Outside,
+            None => BoxRelation::Crossing,
+        }
+    }
+
     /// The bounding box (min, max) of the prepared polygon.
     pub fn bounds(&self) -> (Coord<f64>, Coord<f64>) {
         (self.min, self.max)

@@ -134,7 +134,7 @@ pub struct Summary {
 pub struct Inspector {
     pub config: Config,
     pub zones: Vec<ReserveZone>,
-    zone_tree: RTree<Entry>,
+    pub(crate) zone_tree: RTree<Entry>,
     pub counties: Vec<County>,
     county_tree: RTree<Entry>,
     /// sha256 of each layer used, for the record.
@@ -282,14 +282,23 @@ impl Inspector {
             .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
             .map(|e| e.data)
             .filter(|&i| self.zones[i].prepared.contains(p))
-            .min_by(|&a, &b| {
-                let (a, b) = (&self.zones[a], &self.zones[b]);
-                b.zone
-                    .rank()
-                    .cmp(&a.zone.rank())
-                    .then_with(|| a.reserve.cmp(&b.reserve))
-                    .then_with(|| a.zone.cmp(&b.zone))
-            })
+            .min_by(|&a, &b| self.restrictive_order(a, b))
+    }
+
+    /// The order in which zones `a` and `b` win where both hold a point: the more restrictive
+    /// first, then by reserve name, then by zone ([`Ordering::Less`] when `a` wins).
+    fn restrictive_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        let (a, b) = (&self.zones[a], &self.zones[b]);
+        b.zone
+            .rank()
+            .cmp(&a.zone.rank())
+            .then_with(|| a.reserve.cmp(&b.reserve))
+            .then_with(|| a.zone.cmp(&b.zone))
+    }
+
+    /// True when zone `a` wins over zone `b` where both hold a point (a tie keeps `a`).
+    pub(crate) fn more_restrictive(&self, a: usize, b: usize) -> bool {
+        self.restrictive_order(a, b) != std::cmp::Ordering::Greater
     }
 
     /// The nearest reserve zone within `limit` metres of `p`, with the distance.
@@ -418,9 +427,9 @@ impl Inspector {
         patch: Option<&MultiPolygon<f64>>,
     ) -> (Location, Option<Vec<ZoneArea>>) {
         if patch.is_none() {
-            if let Some(county) = self.quick.get().and_then(|q| q.settled(p)) {
+            if let Some((zone, county)) = self.quick.get().and_then(|q| q.settled(p)) {
                 let location = Location {
-                    zone: None,
+                    zone,
                     near: None,
                     county,
                 };

@@ -1,17 +1,19 @@
 //! A coarse grid over the counties that settles most clues with one lookup.
 //!
-//! Most clues of a list lie far from every reserve and well inside one county. A cell of this
-//! grid is *settled* when the cell, widened by `near_boundary_m`, meets no zone's bounding box,
-//! and the cell lies wholly inside one county (or wholly outside all of them) with no county
-//! edge near it. Every point of a settled cell then has the same answer: that county, no zone,
-//! nothing near. Any other cell says "look", and the point goes through the R-trees and the
-//! exact tests as before. The grid never changes an answer: the cells are tested widened by a
+//! Most clues of a list lie far from every zone boundary and well inside one county. A cell of
+//! this grid is *settled* when it lies wholly inside one county (or wholly outside all of
+//! them) with no county edge near it, and, widened by `near_boundary_m`, meets no zone
+//! boundary: it is then wholly outside each zone (and farther than `near_boundary_m` from it)
+//! or wholly inside it. Every point of a settled cell has the same answer: that county, the
+//! most restrictive of the zones holding the cell (or none, and nothing near). Any other cell
+//! says "look", and the point goes through the R-trees and the exact tests as before. The grid never changes an answer: the cells are tested widened by a
 //! millionth of their size, far more than the rounding of a point's cell, and a test checks
 //! the grid against the exact path.
 //!
 //! It is built on demand, for lists long enough to pay for it (about 20 ms at county scale).
 
 use geo::Coord;
+use rstar::AABB;
 
 use super::Inspector;
 use crate::geometry::prepared::BoxRelation;
@@ -19,9 +21,11 @@ use crate::geometry::prepared::BoxRelation;
 /// Cells in the grid (about 0.3 km across at Jingdezhen's extent).
 const TARGET_CELLS: f64 = 262_144.0;
 /// A cell whose points need the full lookup.
-const LOOK: u16 = 0;
-/// A settled cell outside every county.
-const NO_COUNTY: u16 = u16::MAX;
+const LOOK: u32 = 0;
+/// The county half of a settled cell outside every county.
+const NO_COUNTY: u32 = 0xFFFF;
+/// Cells near a zone's bounding box, before they are worked out.
+const NEAR_ZONE: u32 = u32::MAX;
 
 /// See the module docs.
 #[derive(Debug)]
@@ -30,8 +34,9 @@ pub struct QuickGrid {
     cell: f64,
     nx: usize,
     ny: usize,
-    /// [`LOOK`], [`NO_COUNTY`], or 1 + the county's index.
-    cells: Vec<u16>,
+    /// [`LOOK`], or settled: the low 16 bits 1 + the county's index ([`NO_COUNTY`] for none),
+    /// the high 16 bits 1 + the zone's index (0 for none).
+    cells: Vec<u32>,
 }
 
 impl QuickGrid {
@@ -48,7 +53,10 @@ impl QuickGrid {
 
     /// Build the grid of an inspector's counties and zones.
     pub fn build(ins: &Inspector) -> QuickGrid {
-        if ins.counties.is_empty() || ins.counties.len() >= usize::from(NO_COUNTY) - 1 {
+        if ins.counties.is_empty()
+            || ins.counties.len() >= NO_COUNTY as usize - 1
+            || ins.zones.len() >= 0xFFFF
+        {
             return QuickGrid::empty();
         }
         let (mut min, mut max) = ins.counties[0].prepared.bounds();
@@ -76,10 +84,10 @@ impl QuickGrid {
             cell,
             nx,
             ny,
-            cells: vec![NO_COUNTY; nx * ny],
+            cells: vec![0; nx * ny],
         };
         let margin = cell * 1e-6;
-        // Cells near a zone's bounding box: look.
+        // Cells near a zone's bounding box: worked out below.
         let near = ins.config.inspection.near_boundary_m.max(0.0) + margin;
         for z in &ins.zones {
             let (a, b) = z.prepared.bounds();
@@ -92,16 +100,12 @@ impl QuickGrid {
                 y: b.y + near,
             });
             for j in lo.1..=hi.1 {
-                grid.cells[j * nx + lo.0..=j * nx + hi.0].fill(LOOK);
+                grid.cells[j * nx + lo.0..=j * nx + hi.0].fill(NEAR_ZONE);
             }
         }
-        // The other cells: which county holds them wholly, if any.
         for j in 0..ny {
             for i in 0..nx {
                 let k = j * nx + i;
-                if grid.cells[k] == LOOK {
-                    continue;
-                }
                 let lo = Coord {
                     x: min.x + i as f64 * cell - margin,
                     y: min.y + j as f64 * cell - margin,
@@ -110,27 +114,24 @@ impl QuickGrid {
                     x: min.x + (i + 1) as f64 * cell + margin,
                     y: min.y + (j + 1) as f64 * cell + margin,
                 };
-                let centre = Coord {
-                    x: (lo.x + hi.x) / 2.0,
-                    y: (lo.y + hi.y) / 2.0,
+                let Some(county) = Self::county_of_cell(ins, lo, hi) else {
+                    grid.cells[k] = LOOK;
+                    continue;
                 };
-                let mut state = NO_COUNTY;
-                for (c, county) in ins.counties.iter().enumerate() {
-                    match county.prepared.relate_box(lo, hi, centre) {
-                        BoxRelation::Outside => {}
-                        BoxRelation::Crossing => {
-                            state = LOOK;
-                            break;
-                        }
-                        BoxRelation::Inside if state == NO_COUNTY => state = c as u16 + 1,
-                        BoxRelation::Inside => {
-                            // Inside two counties (overlapping outlines): look.
-                            state = LOOK;
-                            break;
+                let zone = if grid.cells[k] == NEAR_ZONE {
+                    match Self::zone_of_cell(ins, lo, hi, near) {
+                        Some(z) => z,
+                        None => {
+                            grid.cells[k] = LOOK;
+                            continue;
                         }
                     }
-                }
-                grid.cells[k] = state;
+                } else {
+                    None
+                };
+                let county = county.map_or(NO_COUNTY, |c| c as u32 + 1);
+                let zone = zone.map_or(0, |z| z as u32 + 1);
+                grid.cells[k] = zone << 16 | county;
             }
         }
         grid
@@ -143,20 +144,80 @@ impl QuickGrid {
         (i.min(self.nx - 1), j.min(self.ny - 1))
     }
 
-    /// For a point in a settled cell: `Some(county)` (`Some(None)` outside every county);
+    /// For a point in a settled cell: `Some((zone, county))`, each `None` when there is none;
     /// `None` when the point must be looked up.
-    pub fn settled(&self, p: Coord<f64>) -> Option<Option<usize>> {
+    pub fn settled(&self, p: Coord<f64>) -> Option<(Option<usize>, Option<usize>)> {
         let fx = (p.x - self.min.x) / self.cell;
         let fy = (p.y - self.min.y) / self.cell;
         // Outside the grid (or not a number): look.
         if !(fx >= 0.0 && fy >= 0.0 && fx < self.nx as f64 && fy < self.ny as f64) {
             return None;
         }
-        match self.cells[fy as usize * self.nx + fx as usize] {
-            LOOK => None,
-            NO_COUNTY => Some(None),
-            c => Some(Some(usize::from(c) - 1)),
+        let c = self.cells[fy as usize * self.nx + fx as usize];
+        if c == LOOK {
+            return None;
         }
+        let zone = (c >> 16).checked_sub(1).map(|z| z as usize);
+        let county = match c & 0xFFFF {
+            NO_COUNTY => None,
+            n => Some(n as usize - 1),
+        };
+        Some((zone, county))
+    }
+
+    /// The county wholly holding the box: `Some(Some(c))`, `Some(None)` when it lies wholly outside
+    /// every county, `None` when a county edge comes near (or two counties overlap there).
+    fn county_of_cell(ins: &Inspector, lo: Coord<f64>, hi: Coord<f64>) -> Option<Option<usize>> {
+        let centre = Coord {
+            x: (lo.x + hi.x) / 2.0,
+            y: (lo.y + hi.y) / 2.0,
+        };
+        let mut found = None;
+        for (c, county) in ins.counties.iter().enumerate() {
+            match county.prepared.relate_box(lo, hi, centre) {
+                BoxRelation::Outside => {}
+                BoxRelation::Crossing => return None,
+                BoxRelation::Inside if found.is_none() => found = Some(c),
+                BoxRelation::Inside => return None,
+            }
+        }
+        Some(found)
+    }
+
+    /// The zone answer shared by every point of the box: `Some(Some(z))`, the most restrictive zone
+    /// wholly holding the box widened by `near`; `Some(None)` when the widened box is wholly
+    /// outside every zone; `None` when some zone boundary may come within `near` of the box.
+    fn zone_of_cell(
+        ins: &Inspector,
+        lo: Coord<f64>,
+        hi: Coord<f64>,
+        near: f64,
+    ) -> Option<Option<usize>> {
+        let (wlo, whi) = (
+            Coord {
+                x: lo.x - near,
+                y: lo.y - near,
+            },
+            Coord {
+                x: hi.x + near,
+                y: hi.y + near,
+            },
+        );
+        let mut best: Option<usize> = None;
+        let env = AABB::from_corners([wlo.x, wlo.y], [whi.x, whi.y]);
+        for e in ins.zone_tree.locate_in_envelope_intersecting(&env) {
+            match ins.zones[e.data].prepared.relate_box_coarse(wlo, whi) {
+                BoxRelation::Outside => {}
+                BoxRelation::Crossing => return None,
+                BoxRelation::Inside => {
+                    best = Some(match best {
+                        Some(b) if ins.more_restrictive(b, e.data) => b,
+                        _ => e.data,
+                    });
+                }
+            }
+        }
+        Some(best)
     }
 
     /// The share of cells that are settled.
@@ -218,11 +279,25 @@ mod tests {
                 },
             });
         }
-        let mut settled = 0;
+        // Inside and around every zone.
+        for z in &exact.zones {
+            let (a, b) = z.prepared.bounds();
+            for _ in 0..500 {
+                points.push(Coord {
+                    x: a.x - 200.0 + (b.x - a.x + 400.0) * rnd(),
+                    y: a.y - 200.0 + (b.y - a.y + 400.0) * rnd(),
+                });
+            }
+        }
+        let (mut settled, mut in_zone) = (0, 0);
         for p in points {
-            settled += usize::from(q.settled(p).is_some());
+            if let Some((zone, _)) = q.settled(p) {
+                settled += 1;
+                in_zone += usize::from(zone.is_some());
+            }
             assert_eq!(fast.locate(p, None).0, exact.locate(p, None).0, "{p:?}");
         }
         assert!(settled > 10_000, "{settled}");
+        assert!(in_zone > 100, "settled inside a zone: {in_zone}");
     }
 }
