@@ -409,16 +409,52 @@ impl Inspector {
         patch: Option<&MultiPolygon<f64>>,
     ) -> Placement {
         let departments = self.departments_for(&clue.activity);
-        self.place_with(clue, p, patch, departments)
+        self.place_with(clue, self.locate(p, patch), departments)
     }
 
-    /// Build (once) the grid that settles most points of a long list with one lookup
-    /// ([`quick`]); [`Inspector::locate`] uses it from then on. The answers do not change.
+    /// Build (once) the grid that settles most clues of a long list with one lookup
+    /// ([`quick`]); [`Inspector::locate_clue`] uses it from then on. The answers do not change.
     pub fn prepare_quick_grid(&self) -> &quick::QuickGrid {
         self.quick.get_or_init(|| quick::QuickGrid::build(self))
     }
 
-    /// Where a clue lies: for a patch, the most restrictive zone it covers (with its area in
+    /// Where a clue (lon/lat) lies: from the [`quick`] grid when it is built and settles the
+    /// clue's point (no projection needed); else projected with `proj` (CGCS2000 → working CRS)
+    /// and [located](Inspector::locate). Returns the patch's area in each zone too.
+    pub fn locate_clue(
+        &self,
+        clue: &Clue,
+        proj: &Reprojector,
+    ) -> Result<(Location, Option<Vec<ZoneArea>>)> {
+        if clue.patch.is_none() {
+            let settled = self.quick.get().and_then(|q| {
+                q.settled(Coord {
+                    x: clue.lon,
+                    y: clue.lat,
+                })
+            });
+            if let Some((zone, county)) = settled {
+                let location = Location {
+                    zone,
+                    near: None,
+                    county,
+                };
+                return Ok((location, None));
+            }
+        }
+        let (x, y) = proj.point(clue.lon, clue.lat)?;
+        let patch = match &clue.patch {
+            Some(g) => {
+                let mut g = g.clone();
+                proj.geometry_in_place(&mut g)?;
+                Some(g)
+            }
+            None => None,
+        };
+        Ok(self.locate(Coord { x, y }, patch.as_ref()))
+    }
+
+    /// Where a point (working CRS) lies: for a patch, the most restrictive zone it covers (with its area in
     /// each zone); else the zone containing the point; outside every zone, the nearest one
     /// within `near_boundary_m`.
     pub fn locate(
@@ -426,16 +462,6 @@ impl Inspector {
         p: Coord<f64>,
         patch: Option<&MultiPolygon<f64>>,
     ) -> (Location, Option<Vec<ZoneArea>>) {
-        if patch.is_none() {
-            if let Some((zone, county)) = self.quick.get().and_then(|q| q.settled(p)) {
-                let location = Location {
-                    zone,
-                    near: None,
-                    county,
-                };
-                return (location, None);
-            }
-        }
         let zones = patch.map(|g| self.patch_zones(g));
         let from_patch = zones.as_ref().and_then(|zs| {
             zs.iter()
@@ -480,11 +506,9 @@ impl Inspector {
     fn place_with(
         &self,
         clue: &Clue,
-        p: Coord<f64>,
-        patch: Option<&MultiPolygon<f64>>,
+        (location, zones): (Location, Option<Vec<ZoneArea>>),
         departments: Vec<String>,
     ) -> Placement {
-        let (location, zones) = self.locate(p, patch);
         let county = location.county.map(|i| &self.counties[i]);
         let (hit, distance) = match (location.zone, location.near) {
             (Some(i), _) => (Some(&self.zones[i]), Some(0.0)),
@@ -541,20 +565,12 @@ impl Inspector {
                 || Reprojector::new(CGCS2000, &working),
                 |proj, clue| {
                     let proj = proj.as_ref().map_err(|e| Error::Crs(e.to_string()))?;
-                    let (x, y) = proj.point(clue.lon, clue.lat)?;
-                    let patch = match &clue.patch {
-                        Some(g) => {
-                            let mut g = g.clone();
-                            proj.geometry_in_place(&mut g)?;
-                            Some(g)
-                        }
-                        None => None,
-                    };
+                    let located = self.locate_clue(clue, proj)?;
                     let d = departments
                         .get(clue.activity.as_str())
                         .cloned()
                         .unwrap_or_else(|| self.departments_for(&clue.activity));
-                    Ok(self.place_with(clue, Coord { x, y }, patch.as_ref(), d))
+                    Ok(self.place_with(clue, located, d))
                 },
             )
             .collect()

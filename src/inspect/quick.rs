@@ -1,7 +1,9 @@
 //! A coarse grid over the counties that settles most clues with one lookup.
 //!
-//! Most clues of a list lie far from every zone boundary and well inside one county. A cell of
-//! this grid is *settled* when it lies wholly inside one county (or wholly outside all of
+//! Most clues of a list lie far from every zone boundary and well inside one county. The grid
+//! is laid over CGCS2000 lon/lat, so that a clue in a settled cell needs no projection either;
+//! each cell is judged by its image in the working CRS (the box of its corners' images, widened
+//! by 1 m, far more than the image's edges bulge). A cell of this grid is *settled* when it lies wholly inside one county (or wholly outside all of
 //! them) with no county edge near it, and, widened by `near_boundary_m`, meets no zone
 //! boundary: it is then wholly outside each zone (and farther than `near_boundary_m` from it)
 //! or wholly inside it. Every point of a settled cell has the same answer: that county, the
@@ -13,19 +15,21 @@
 //! It is built on demand, for lists long enough to pay for it (about 20 ms at county scale).
 
 use geo::Coord;
+use rayon::prelude::*;
 use rstar::AABB;
 
 use super::Inspector;
+use crate::crs::{Reprojector, CGCS2000};
 use crate::geometry::prepared::BoxRelation;
 
-/// Cells in the grid (about 0.3 km across at Jingdezhen's extent).
-const TARGET_CELLS: f64 = 262_144.0;
+/// Cells in the grid (about 0.004°, 0.4 km, across at Jingdezhen's extent).
+const TARGET_CELLS: f64 = 131_072.0;
+/// How far a cell's image may stray from the box of its corners' images, with room to spare.
+const MARGIN_M: f64 = 1.0;
 /// A cell whose points need the full lookup.
 const LOOK: u32 = 0;
 /// The county half of a settled cell outside every county.
 const NO_COUNTY: u32 = 0xFFFF;
-/// Cells near a zone's bounding box, before they are worked out.
-const NEAR_ZONE: u32 = u32::MAX;
 
 /// See the module docs.
 #[derive(Debug)]
@@ -51,7 +55,7 @@ impl QuickGrid {
         }
     }
 
-    /// Build the grid of an inspector's counties and zones.
+    /// Build the grid of an inspector's counties and zones, in CGCS2000 lon/lat.
     pub fn build(ins: &Inspector) -> QuickGrid {
         if ins.counties.is_empty()
             || ins.counties.len() >= NO_COUNTY as usize - 1
@@ -59,6 +63,14 @@ impl QuickGrid {
         {
             return QuickGrid::empty();
         }
+        let working = ins.config.working_crs.as_str();
+        let (Ok(to_working), Ok(to_lonlat)) = (
+            Reprojector::new(CGCS2000, working),
+            Reprojector::new(working, CGCS2000),
+        ) else {
+            return QuickGrid::empty();
+        };
+        // The counties' extent, in lon/lat (corners and edge midpoints of their box, widened).
         let (mut min, mut max) = ins.counties[0].prepared.bounds();
         for c in &ins.counties[1..] {
             let (a, b) = c.prepared.bounds();
@@ -71,7 +83,39 @@ impl QuickGrid {
                 y: max.y.max(b.y),
             };
         }
-        let (w, h) = (max.x - min.x, max.y - min.y);
+        let (mut lo, mut hi) = (
+            Coord {
+                x: f64::INFINITY,
+                y: f64::INFINITY,
+            },
+            Coord {
+                x: f64::NEG_INFINITY,
+                y: f64::NEG_INFINITY,
+            },
+        );
+        for fx in [0.0, 0.5, 1.0] {
+            for fy in [0.0, 0.5, 1.0] {
+                let x = min.x + fx * (max.x - min.x);
+                let y = min.y + fy * (max.y - min.y);
+                let Ok((lon, lat)) = to_lonlat.point(x, y) else {
+                    return QuickGrid::empty();
+                };
+                lo = Coord {
+                    x: lo.x.min(lon),
+                    y: lo.y.min(lat),
+                };
+                hi = Coord {
+                    x: hi.x.max(lon),
+                    y: hi.y.max(lat),
+                };
+            }
+        }
+        let pad = 0.01;
+        let min = Coord {
+            x: lo.x - pad,
+            y: lo.y - pad,
+        };
+        let (w, h) = (hi.x - lo.x + 2.0 * pad, hi.y - lo.y + 2.0 * pad);
         if !(w > 0.0 && h > 0.0 && w.is_finite() && h.is_finite()) {
             return QuickGrid::empty();
         }
@@ -79,72 +123,66 @@ impl QuickGrid {
         let nx = ((w / cell).ceil() as usize).clamp(1, 4096);
         let ny = ((h / cell).ceil() as usize).clamp(1, 4096);
         let cell = (w / nx as f64).max(h / ny as f64);
-        let mut grid = QuickGrid {
+        // The grid's vertices in the working CRS.
+        let mut corners = Vec::with_capacity((nx + 1) * (ny + 1));
+        for j in 0..=ny {
+            for i in 0..=nx {
+                let lon = min.x + i as f64 * cell;
+                let lat = min.y + j as f64 * cell;
+                match to_working.point(lon, lat) {
+                    Ok((x, y)) => corners.push(Coord { x, y }),
+                    Err(_) => return QuickGrid::empty(),
+                }
+            }
+        }
+        let near = ins.config.inspection.near_boundary_m.max(0.0);
+        let cells = (0..nx * ny)
+            .into_par_iter()
+            .map(|k| {
+                let (i, j) = (k % nx, k / nx);
+                // A cell's image: the box of its corners' images, widened by MARGIN_M (far more
+                // than the bulge of a 400 m edge under the projection, about 2 mm).
+                let c = [
+                    corners[j * (nx + 1) + i],
+                    corners[j * (nx + 1) + i + 1],
+                    corners[(j + 1) * (nx + 1) + i],
+                    corners[(j + 1) * (nx + 1) + i + 1],
+                ];
+                let lo = Coord {
+                    x: c.iter().map(|p| p.x).fold(f64::INFINITY, f64::min) - MARGIN_M,
+                    y: c.iter().map(|p| p.y).fold(f64::INFINITY, f64::min) - MARGIN_M,
+                };
+                let hi = Coord {
+                    x: c.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max) + MARGIN_M,
+                    y: c.iter().map(|p| p.y).fold(f64::NEG_INFINITY, f64::max) + MARGIN_M,
+                };
+                Self::settle(ins, lo, hi, near)
+            })
+            .collect();
+        QuickGrid {
             min,
             cell,
             nx,
             ny,
-            cells: vec![0; nx * ny],
+            cells,
+        }
+    }
+
+    /// The answer shared by every point of the box `[lo, hi]` (working CRS), encoded, or
+    /// [`LOOK`].
+    fn settle(ins: &Inspector, lo: Coord<f64>, hi: Coord<f64>, near: f64) -> u32 {
+        let Some(county) = Self::county_of_cell(ins, lo, hi) else {
+            return LOOK;
         };
-        let margin = cell * 1e-6;
-        // Cells near a zone's bounding box: worked out below.
-        let near = ins.config.inspection.near_boundary_m.max(0.0) + margin;
-        for z in &ins.zones {
-            let (a, b) = z.prepared.bounds();
-            let lo = grid.cell_of(Coord {
-                x: a.x - near,
-                y: a.y - near,
-            });
-            let hi = grid.cell_of(Coord {
-                x: b.x + near,
-                y: b.y + near,
-            });
-            for j in lo.1..=hi.1 {
-                grid.cells[j * nx + lo.0..=j * nx + hi.0].fill(NEAR_ZONE);
-            }
-        }
-        for j in 0..ny {
-            for i in 0..nx {
-                let k = j * nx + i;
-                let lo = Coord {
-                    x: min.x + i as f64 * cell - margin,
-                    y: min.y + j as f64 * cell - margin,
-                };
-                let hi = Coord {
-                    x: min.x + (i + 1) as f64 * cell + margin,
-                    y: min.y + (j + 1) as f64 * cell + margin,
-                };
-                let Some(county) = Self::county_of_cell(ins, lo, hi) else {
-                    grid.cells[k] = LOOK;
-                    continue;
-                };
-                let zone = if grid.cells[k] == NEAR_ZONE {
-                    match Self::zone_of_cell(ins, lo, hi, near) {
-                        Some(z) => z,
-                        None => {
-                            grid.cells[k] = LOOK;
-                            continue;
-                        }
-                    }
-                } else {
-                    None
-                };
-                let county = county.map_or(NO_COUNTY, |c| c as u32 + 1);
-                let zone = zone.map_or(0, |z| z as u32 + 1);
-                grid.cells[k] = zone << 16 | county;
-            }
-        }
-        grid
+        let Some(zone) = Self::zone_of_cell(ins, lo, hi, near) else {
+            return LOOK;
+        };
+        let county = county.map_or(NO_COUNTY, |c| c as u32 + 1);
+        let zone = zone.map_or(0, |z| z as u32 + 1);
+        zone << 16 | county
     }
 
-    /// Column and row of `p`, clamped into the grid.
-    fn cell_of(&self, p: Coord<f64>) -> (usize, usize) {
-        let i = ((p.x - self.min.x) / self.cell).floor().max(0.0) as usize;
-        let j = ((p.y - self.min.y) / self.cell).floor().max(0.0) as usize;
-        (i.min(self.nx - 1), j.min(self.ny - 1))
-    }
-
-    /// For a point in a settled cell: `Some((zone, county))`, each `None` when there is none;
+    /// For a lon/lat in a settled cell: `Some((zone, county))`, each `None` when there is none;
     /// `None` when the point must be looked up.
     pub fn settled(&self, p: Coord<f64>) -> Option<(Option<usize>, Option<usize>)> {
         let fx = (p.x - self.min.x) / self.cell;
@@ -240,14 +278,34 @@ mod tests {
         Inspector::load(Config::load(&p).expect("config")).expect("layers")
     }
 
-    /// With the grid, every point gets the answer it gets without: random points over (and
-    /// beyond) the counties, points on cell lines and cell corners.
+    fn clue(lon: f64, lat: f64) -> crate::formats::clues::Clue {
+        crate::formats::clues::Clue {
+            id: String::new(),
+            lon,
+            lat,
+            patch: None,
+            activity: String::new(),
+            area_m2: None,
+            year: None,
+            batch: None,
+            county: None,
+            reserve: None,
+            source: String::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// With the grid, every clue gets the answer it gets without: random points over (and
+    /// beyond) the counties, points on cell lines and cell corners, points in and around
+    /// every zone.
     #[test]
     fn grid_never_changes_an_answer() {
         let exact = fixture();
         let fast = fixture();
         let q = fast.prepare_quick_grid();
         assert!(q.settled_share() > 0.5, "{}", q.settled_share());
+        let to_w = Reprojector::new(CGCS2000, &exact.config.working_crs).expect("proj");
+        let to_ll = Reprojector::new(&exact.config.working_crs, CGCS2000).expect("inverse");
         let mut s: u64 = 42;
         let mut rnd = || {
             s ^= s << 13;
@@ -258,44 +316,40 @@ mod tests {
         let (w, h) = (q.nx as f64 * q.cell, q.ny as f64 * q.cell);
         let mut points = Vec::new();
         for _ in 0..20_000 {
-            points.push(Coord {
-                x: q.min.x - 0.05 * w + 1.1 * w * rnd(),
-                y: q.min.y - 0.05 * h + 1.1 * h * rnd(),
-            });
+            points.push((
+                q.min.x - 0.05 * w + 1.1 * w * rnd(),
+                q.min.y - 0.05 * h + 1.1 * h * rnd(),
+            ));
         }
         for k in 0..5000 {
             let i = (rnd() * q.nx as f64) as usize;
             let j = (rnd() * q.ny as f64) as usize;
             let (x, y) = (q.min.x + i as f64 * q.cell, q.min.y + j as f64 * q.cell);
             points.push(match k % 3 {
-                0 => Coord { x, y },
-                1 => Coord {
-                    x,
-                    y: y + rnd() * q.cell,
-                },
-                _ => Coord {
-                    x: x + rnd() * q.cell,
-                    y,
-                },
+                0 => (x, y),
+                1 => (x, y + rnd() * q.cell),
+                _ => (x + rnd() * q.cell, y),
             });
         }
         // Inside and around every zone.
         for z in &exact.zones {
             let (a, b) = z.prepared.bounds();
             for _ in 0..500 {
-                points.push(Coord {
-                    x: a.x - 200.0 + (b.x - a.x + 400.0) * rnd(),
-                    y: a.y - 200.0 + (b.y - a.y + 400.0) * rnd(),
-                });
+                let x = a.x - 200.0 + (b.x - a.x + 400.0) * rnd();
+                let y = a.y - 200.0 + (b.y - a.y + 400.0) * rnd();
+                points.push(to_ll.point(x, y).expect("lon/lat"));
             }
         }
         let (mut settled, mut in_zone) = (0, 0);
-        for p in points {
-            if let Some((zone, _)) = q.settled(p) {
+        for (lon, lat) in points {
+            if let Some((zone, _)) = q.settled(Coord { x: lon, y: lat }) {
                 settled += 1;
                 in_zone += usize::from(zone.is_some());
             }
-            assert_eq!(fast.locate(p, None).0, exact.locate(p, None).0, "{p:?}");
+            let c = clue(lon, lat);
+            let got = fast.locate_clue(&c, &to_w).expect("fast").0;
+            let want = exact.locate_clue(&c, &to_w).expect("exact").0;
+            assert_eq!(got, want, "{lon} {lat}");
         }
         assert!(settled > 10_000, "{settled}");
         assert!(in_zone > 100, "settled inside a zone: {in_zone}");

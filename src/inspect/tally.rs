@@ -16,7 +16,6 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::mpsc;
 
-use geo::Coord;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -189,16 +188,7 @@ impl Inspector {
     }
 
     fn count<'a>(&self, w: &mut Worker<'a>, clue: &'a Clue) -> Result<()> {
-        let (x, y) = w.proj.point(clue.lon, clue.lat)?;
-        let patch = match &clue.patch {
-            Some(g) => {
-                let mut g = g.clone();
-                w.proj.geometry_in_place(&mut g)?;
-                Some(g)
-            }
-            None => None,
-        };
-        let (location, _) = self.locate(Coord { x, y }, patch.as_ref());
+        let (location, _) = self.locate_clue(clue, &w.proj)?;
         let t = &mut w.tally;
         t.clues += 1;
         match location.county {
