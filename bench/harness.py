@@ -101,8 +101,9 @@ class Redline(Runner):
 
 def redline_phases(wl, err_path):
     """Phases from redline's progress lines on stderr (`[   0.29s] 载入…`): W1/W3 `load`
-    (layers), `read+match` (the streamed clue list) and `match` (the placing alone, summed
-    over chunks); W2 `read` (parcels), `load` (layers) and `match` (the review)."""
+    (layers), `read+match` (the streamed clue list), `index` (the quick grid, built for long
+    lists) and `match` (the placing alone, summed over chunks); W2 `read` (parcels), `load`
+    (layers) and `match` (the review)."""
     import re
 
     try:
@@ -121,9 +122,12 @@ def redline_phases(wl, err_path):
         load, done = at("载入保护区"), at("核查线索")
         if None not in (load, done):
             ph = {"load": load, "read+match": done - load}
-        m = re.search(r"其中定位用时 ([0-9.]+) s", text)
+        m = re.search(r"定位用时 ([0-9.]+) s", text)
         if m:
             ph["match"] = float(m.group(1))
+        m = re.search(r"quick grid ([0-9.]+) s", text)
+        if m:
+            ph["index"] = float(m.group(1))
     return ph
 
 

@@ -45,8 +45,11 @@ pub struct Tally {
     near_zone: Vec<usize>,
     /// Per county (index into [`Inspector::counties`]), then one for "in no county".
     in_county: Vec<usize>,
-    /// Wall time spent placing (reprojecting, locating, counting), not reading.
+    /// Wall time spent placing (reprojecting, locating, counting), not reading, nor building
+    /// the quick grid.
     pub placing: std::time::Duration,
+    /// Wall time spent building the [quick grid](super::quick).
+    pub grid: std::time::Duration,
 }
 
 impl Tally {
@@ -68,6 +71,7 @@ impl Tally {
         self.outside += other.outside;
         self.focus += other.focus;
         self.placing += other.placing;
+        self.grid += other.grid;
         let add = |a: &mut Vec<usize>, b: &Vec<usize>| {
             if a.len() < b.len() {
                 a.resize(b.len(), 0);
@@ -182,8 +186,13 @@ impl Inspector {
 
     fn timed_tally_chunk(&self, clues: &[Clue]) -> Result<Tally> {
         let t = std::time::Instant::now();
+        if clues.len() >= super::QUICK_GRID_FROM {
+            self.prepare_quick_grid();
+        }
+        let grid = t.elapsed();
         let mut tally = self.tally_chunk(clues)?;
-        tally.placing = t.elapsed();
+        tally.placing = t.elapsed() - grid;
+        tally.grid = grid;
         Ok(tally)
     }
 
