@@ -175,7 +175,7 @@ impl Layer {
         }
         let mut features = Vec::with_capacity(table.features.len());
         for (i, raw) in table.features.into_iter().enumerate() {
-            let mut geometry = match raw.geometry {
+            let geometry = match raw.geometry {
                 geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
                 geo::Geometry::MultiPolygon(mp) => mp,
                 other => {
@@ -192,13 +192,6 @@ impl Layer {
                     ))
                 }
             };
-            reproject.geometry_in_place(&mut geometry).map_err(|e| {
-                Error::input(
-                    &config.path,
-                    0,
-                    format!("图层 {} 要素 {}: {e}", config.name, i + 1),
-                )
-            })?;
             let id = id_idx
                 .and_then(|k| raw.values.get(k))
                 .map(|s| s.trim().to_string())
@@ -209,6 +202,9 @@ impl Layer {
                 geometry,
                 values: raw.values,
             });
+        }
+        if !reproject.is_identity() {
+            reproject_features(&mut features, &source_crs, working_crs, config)?;
         }
         let entries: Vec<IndexEntry> = features
             .iter()
@@ -266,6 +262,50 @@ impl Layer {
             .position(|f| f.eq_ignore_ascii_case(field))?;
         self.features.get(i)?.values.get(k).map(|s| s.as_str())
     }
+}
+
+/// Reproject every feature into `working_crs`, in parallel: the features are cut into a few
+/// runs of about equal vertex counts, one per worker, each with its own converter (PROJ
+/// handles are not `Send`). An error names the feature.
+fn reproject_features(
+    features: &mut [Feature],
+    from: &str,
+    to: &str,
+    config: &LayerConfig,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let total: usize = features.iter().map(|f| vertex_count(&f.geometry)).sum();
+    let runs = (rayon::current_num_threads() * 2).max(1);
+    let per_run = total / runs + 1;
+    // Cut into runs: (index of the first feature, the run's features).
+    let mut pieces: Vec<(usize, &mut [Feature])> = Vec::new();
+    let (mut rest, mut first) = (features, 0usize);
+    while !rest.is_empty() {
+        let mut n = 0;
+        let mut vertices = 0;
+        while n < rest.len() && (n == 0 || vertices < per_run) {
+            vertices += vertex_count(&rest[n].geometry);
+            n += 1;
+        }
+        let (head, tail) = rest.split_at_mut(n);
+        pieces.push((first, head));
+        first += n;
+        rest = tail;
+    }
+    pieces.into_par_iter().try_for_each(|(first, run)| {
+        let r = Reprojector::new(from, to)
+            .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;
+        for (k, f) in run.iter_mut().enumerate() {
+            r.geometry_in_place(&mut f.geometry).map_err(|e| {
+                Error::input(
+                    &config.path,
+                    0,
+                    format!("图层 {} 要素 {}: {e}", config.name, first + k + 1),
+                )
+            })?;
+        }
+        Ok(())
+    })
 }
 
 /// Load several layers in parallel (each thread builds its own PROJ handle).
