@@ -316,3 +316,58 @@ pub fn load_all(configs: &[&LayerConfig], working_crs: &str) -> Result<Vec<Layer
         .map(|c| Layer::load(c, working_crs))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::formats::RawFeature;
+    use geo::{polygon, Geometry};
+
+    fn layer_config(dir: &Path) -> LayerConfig {
+        std::fs::write(dir.join("l.geojson"), "{}").expect("write");
+        let text = "working_crs = \"EPSG:4527\"\n[[layer]]\nname = \"l\"\npath = \"l.geojson\"\nrule = \"forbid\"\ncrs = \"EPSG:4490\"\n";
+        let config = Config::parse(text, &dir.join("p.toml")).expect("config");
+        config.layers[0].clone()
+    }
+
+    fn table(bad: Option<usize>) -> FeatureTable {
+        let features = (0..300)
+            .map(|i| {
+                let (x, y) = (117.0 + i as f64 * 1e-3, if Some(i) == bad { f64::NAN } else { 29.3 });
+                RawFeature {
+                    geometry: Geometry::Polygon(polygon![
+                        (x: x, y: y), (x: x + 1e-4, y: y), (x: x + 1e-4, y: y + 1e-4), (x: x, y: y + 1e-4),
+                    ]),
+                    values: vec![],
+                }
+            })
+            .collect();
+        FeatureTable {
+            crs: None,
+            fields: vec![],
+            features,
+            encoding: None,
+        }
+    }
+
+    /// The features are reprojected in parallel runs: each lands exactly where one converter
+    /// puts it, in its own place, and a feature that cannot be converted is named.
+    #[test]
+    fn parallel_reprojection_is_exact_and_names_the_bad_feature() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let config = layer_config(d.path());
+        let one = Reprojector::new("EPSG:4490", "EPSG:4527").expect("proj");
+        let layer =
+            Layer::from_table(&config, table(None), "EPSG:4527", "x".into()).expect("layer");
+        assert_eq!(layer.len(), 300);
+        for (i, f) in layer.features.iter().enumerate() {
+            let first = f.geometry.0[0].exterior().0[0];
+            let (x, y) = one.point(117.0 + i as f64 * 1e-3, 29.3).expect("point");
+            assert_eq!((first.x, first.y), (x, y), "feature {}", i + 1);
+        }
+        let err =
+            Layer::from_table(&config, table(Some(149)), "EPSG:4527", "x".into()).expect_err("NaN");
+        assert!(err.to_string().contains("要素 150"), "{err}");
+    }
+}
