@@ -33,6 +33,26 @@ pub struct LedgerQuery {
     pub limit: Option<usize>,
 }
 
+/// The [`LedgerQuery`] filter fields of a summary or export query (which add their own fields,
+/// so they cannot share one flattened struct: `serde_urlencoded` reads flattened booleans and
+/// numbers as strings).
+macro_rules! filter_of {
+    ($q:expr) => {
+        LedgerQuery {
+            status: $q.status.clone(),
+            county: $q.county.clone(),
+            reserve: $q.reserve.clone(),
+            zone: $q.zone.clone(),
+            focus: $q.focus,
+            overdue: $q.overdue,
+            year: $q.year,
+            batch: $q.batch.clone(),
+            offset: None,
+            limit: None,
+        }
+    };
+}
+
 impl LedgerQuery {
     fn filter(&self, caller: &Caller) -> ApiResult<Filter> {
         let status = match &self.status {
@@ -209,19 +229,7 @@ pub async fn summary(
     caller: Caller,
     Query(q): Query<SummaryQuery>,
 ) -> ApiResult<Response> {
-    let f = LedgerQuery {
-        status: q.status.clone(),
-        county: q.county.clone(),
-        reserve: q.reserve.clone(),
-        zone: q.zone.clone(),
-        focus: q.focus,
-        overdue: q.overdue,
-        year: q.year,
-        batch: q.batch.clone(),
-        offset: None,
-        limit: None,
-    }
-    .filter(&caller)?;
+    let f = filter_of!(q).filter(&caller)?;
     let format = q.format.clone().unwrap_or_else(|| "json".into());
     let sheet = match q.sheet.as_deref().unwrap_or("summary") {
         "summary" | "汇总" => Sheet::Summary,
@@ -303,19 +311,7 @@ pub async fn export(
     caller: Caller,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<Response> {
-    let f = LedgerQuery {
-        status: q.status.clone(),
-        county: q.county.clone(),
-        reserve: q.reserve.clone(),
-        zone: q.zone.clone(),
-        focus: q.focus,
-        overdue: q.overdue,
-        year: q.year,
-        batch: q.batch.clone(),
-        offset: None,
-        limit: None,
-    }
-    .filter(&caller)?;
+    let f = filter_of!(q).filter(&caller)?;
     let format = q.format.clone().unwrap_or_else(|| "geojson".into());
     if !matches!(format.as_str(), "geojson" | "shapefile") {
         return Err(ApiError::bad_request(format!(
