@@ -4,3 +4,39 @@ pub mod area;
 pub mod overlay;
 pub mod prepared;
 pub mod validate;
+
+use geo::Coord;
+
+/// The bounding box `(min, max)` of some coordinates: `min` at +∞ and `max` at −∞ when there
+/// are none.
+pub fn bounds_of(coords: impl IntoIterator<Item = Coord<f64>>) -> (Coord<f64>, Coord<f64>) {
+    let mut min = Coord {
+        x: f64::INFINITY,
+        y: f64::INFINITY,
+    };
+    let mut max = Coord {
+        x: f64::NEG_INFINITY,
+        y: f64::NEG_INFINITY,
+    };
+    for c in coords {
+        min.x = min.x.min(c.x);
+        min.y = min.y.min(c.y);
+        max.x = max.x.max(c.x);
+        max.y = max.y.max(c.y);
+    }
+    (min, max)
+}
+
+/// The box `[min, max]` widened by `d` on every side.
+pub fn widen(min: Coord<f64>, max: Coord<f64>, d: f64) -> (Coord<f64>, Coord<f64>) {
+    (
+        Coord {
+            x: min.x - d,
+            y: min.y - d,
+        },
+        Coord {
+            x: max.x + d,
+            y: max.y + d,
+        },
+    )
+}

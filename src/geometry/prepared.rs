@@ -166,22 +166,7 @@ impl PreparedPolygon {
             }
         }
         points.shrink_to_fit();
-        let (mut min, mut max) = (
-            Coord {
-                x: f64::INFINITY,
-                y: f64::INFINITY,
-            },
-            Coord {
-                x: f64::NEG_INFINITY,
-                y: f64::NEG_INFINITY,
-            },
-        );
-        for c in &points {
-            min.x = min.x.min(c.x);
-            min.y = min.y.min(c.y);
-            max.x = max.x.max(c.x);
-            max.y = max.y.max(c.y);
-        }
+        let (min, max) = super::bounds_of(points.iter().copied());
         let n_edges = points.len() + 1 - rings.len();
         let height = (max.y - min.y).max(f64::MIN_POSITIVE);
         // About four edges per stripe. An edge is listed in every stripe it spans, so with
@@ -362,16 +347,7 @@ impl PreparedPolygon {
             return None;
         }
         // No boundary cell near: no edge within `limit`.
-        let (lo, hi) = (
-            Coord {
-                x: p.x - limit,
-                y: p.y - limit,
-            },
-            Coord {
-                x: p.x + limit,
-                y: p.y + limit,
-            },
-        );
+        let (lo, hi) = super::widen(p, p, limit);
         if self.grid.box_state(self.min, lo, hi, 1024).is_some() {
             return None;
         }

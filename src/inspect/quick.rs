@@ -21,6 +21,7 @@ use rstar::AABB;
 use super::Inspector;
 use crate::crs::{Reprojector, CGCS2000};
 use crate::geometry::prepared::BoxRelation;
+use crate::geometry::{bounds_of, widen};
 
 /// Cells in the grid (about 0.004°, 0.4 km, across at Jingdezhen's extent).
 const TARGET_CELLS: f64 = 131_072.0;
@@ -71,28 +72,11 @@ impl QuickGrid {
             return QuickGrid::empty();
         };
         // The counties' extent, in lon/lat (corners and edge midpoints of their box, widened).
-        let (mut min, mut max) = ins.counties[0].prepared.bounds();
-        for c in &ins.counties[1..] {
+        let (min, max) = bounds_of(ins.counties.iter().flat_map(|c| {
             let (a, b) = c.prepared.bounds();
-            min = Coord {
-                x: min.x.min(a.x),
-                y: min.y.min(a.y),
-            };
-            max = Coord {
-                x: max.x.max(b.x),
-                y: max.y.max(b.y),
-            };
-        }
-        let (mut lo, mut hi) = (
-            Coord {
-                x: f64::INFINITY,
-                y: f64::INFINITY,
-            },
-            Coord {
-                x: f64::NEG_INFINITY,
-                y: f64::NEG_INFINITY,
-            },
-        );
+            [a, b]
+        }));
+        let mut extent = Vec::with_capacity(9);
         for fx in [0.0, 0.5, 1.0] {
             for fy in [0.0, 0.5, 1.0] {
                 let x = min.x + fx * (max.x - min.x);
@@ -100,16 +84,10 @@ impl QuickGrid {
                 let Ok((lon, lat)) = to_lonlat.point(x, y) else {
                     return QuickGrid::empty();
                 };
-                lo = Coord {
-                    x: lo.x.min(lon),
-                    y: lo.y.min(lat),
-                };
-                hi = Coord {
-                    x: hi.x.max(lon),
-                    y: hi.y.max(lat),
-                };
+                extent.push(Coord { x: lon, y: lat });
             }
         }
+        let (lo, hi) = bounds_of(extent);
         let pad = 0.01;
         let min = Coord {
             x: lo.x - pad,
@@ -148,14 +126,8 @@ impl QuickGrid {
                     corners[(j + 1) * (nx + 1) + i],
                     corners[(j + 1) * (nx + 1) + i + 1],
                 ];
-                let lo = Coord {
-                    x: c.iter().map(|p| p.x).fold(f64::INFINITY, f64::min) - MARGIN_M,
-                    y: c.iter().map(|p| p.y).fold(f64::INFINITY, f64::min) - MARGIN_M,
-                };
-                let hi = Coord {
-                    x: c.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max) + MARGIN_M,
-                    y: c.iter().map(|p| p.y).fold(f64::NEG_INFINITY, f64::max) + MARGIN_M,
-                };
+                let (lo, hi) = bounds_of(c);
+                let (lo, hi) = widen(lo, hi, MARGIN_M);
                 Self::settle(ins, lo, hi, near)
             })
             .collect();
@@ -231,16 +203,7 @@ impl QuickGrid {
         hi: Coord<f64>,
         near: f64,
     ) -> Option<Option<usize>> {
-        let (wlo, whi) = (
-            Coord {
-                x: lo.x - near,
-                y: lo.y - near,
-            },
-            Coord {
-                x: hi.x + near,
-                y: hi.y + near,
-            },
-        );
+        let (wlo, whi) = widen(lo, hi, near);
         let mut best: Option<usize> = None;
         let env = AABB::from_corners([wlo.x, wlo.y], [whi.x, whi.y]);
         for e in ins.zone_tree.locate_in_envelope_intersecting(&env) {
