@@ -661,8 +661,7 @@ impl<'p> Builder<'p> {
         let given_id = id_col.and_then(|c| row.field(c).text_opt());
         let has_id = given_id.is_some();
         let id = given_id.unwrap_or_else(|| format!("{}#{line}", self.file_name));
-        let id_for_hash = if has_id { id.as_str() } else { "" };
-        let id_hash = if has_id { hash_id(id_for_hash) } else { 0 };
+        let id_hash = if has_id { hash_id(&id) } else { 0 };
 
         let mut late = Vec::new();
         let get = |c: Option<usize>| c.and_then(|c| row.field(c).text_opt());

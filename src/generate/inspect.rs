@@ -1102,27 +1102,12 @@ impl CountyFrame {
                 polygons,
             });
         }
-        let mut min = Coord {
-            x: f64::MAX,
-            y: f64::MAX,
-        };
-        let mut max = Coord {
-            x: f64::MIN,
-            y: f64::MIN,
-        };
-        for c in counties
-            .iter()
-            .flat_map(|c| c.polygons.iter().flatten().flatten())
-        {
-            min = Coord {
-                x: min.x.min(c.x),
-                y: min.y.min(c.y),
-            };
-            max = Coord {
-                x: max.x.max(c.x),
-                y: max.y.max(c.y),
-            };
-        }
+        let (min, max) = crate::geometry::bounds_of(
+            counties
+                .iter()
+                .flat_map(|c| c.polygons.iter().flatten().flatten())
+                .copied(),
+        );
         if counties.is_empty() || min.y >= max.y {
             return Err(bad("没有县区边界 (no county outlines)".into()));
         }
