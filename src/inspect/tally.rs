@@ -156,13 +156,16 @@ impl Inspector {
     }
 
     /// Place the clues of one chunk (lon/lat) and count them, in parallel over pieces of
-    /// [`PIECE_ROWS`] clues.
+    /// [`PIECE_ROWS`] clues. A long chunk builds the [quick grid](super::quick) first; the
+    /// tally records the time of each apart.
     pub fn tally_chunk(&self, clues: &[Clue]) -> Result<Tally> {
+        let t = std::time::Instant::now();
         if clues.len() >= super::QUICK_GRID_FROM {
             self.prepare_quick_grid();
         }
+        let grid = t.elapsed();
         let working = self.config.working_crs.as_str();
-        clues
+        let mut tally: Tally = clues
             .par_chunks(PIECE_ROWS)
             .map(|piece| {
                 let mut w = Worker {
@@ -173,7 +176,7 @@ impl Inspector {
                 for clue in piece {
                     self.count(&mut w, clue)?;
                 }
-                Ok(w.tally)
+                Ok::<_, Error>(w.tally)
             })
             .try_reduce(
                 || self.empty_tally(),
@@ -181,16 +184,7 @@ impl Inspector {
                     a.merge(&b);
                     Ok(a)
                 },
-            )
-    }
-
-    fn timed_tally_chunk(&self, clues: &[Clue]) -> Result<Tally> {
-        let t = std::time::Instant::now();
-        if clues.len() >= super::QUICK_GRID_FROM {
-            self.prepare_quick_grid();
-        }
-        let grid = t.elapsed();
-        let mut tally = self.tally_chunk(clues)?;
+            )?;
         tally.placing = t.elapsed() - grid;
         tally.grid = grid;
         Ok(tally)
@@ -238,7 +232,7 @@ impl Inspector {
             let mut lists = Vec::new();
             for f in files {
                 lists.push(read_chunked(f, CHUNK_ROWS, &mut |chunk| {
-                    tally.merge(&self.timed_tally_chunk(&chunk)?);
+                    tally.merge(&self.tally_chunk(&chunk)?);
                     progress(&tally);
                     Ok(())
                 })?);
@@ -271,7 +265,7 @@ impl Inspector {
             });
             let mut failure = None;
             for chunk in &rx {
-                match self.timed_tally_chunk(&chunk) {
+                match self.tally_chunk(&chunk) {
                     Ok(t) => {
                         tally.merge(&t);
                         progress(tally);
