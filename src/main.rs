@@ -152,7 +152,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(c) => Config::load(&c)?.working_crs,
                 None => "EPSG:4527".to_string(),
             };
-            let n = redline::formats::convert::convert(&input, &output, &working, encoding)?;
+            let n = redline::formats::convert::convert(
+                &input,
+                &output,
+                &working,
+                encoding,
+                chrono::Local::now().date_naive(),
+            )?;
             eprintln!(
                 "已转换 {n} 个地块: {} → {}",
                 input.display(),

@@ -61,11 +61,13 @@ fn table_of(parcels: &[Parcel], crs: &str) -> FeatureTable {
 }
 
 /// Convert the parcels of `input` into `output` (format by extension). Returns the parcel count.
+/// `last_update` goes into the DBF header of a shapefile output.
 pub fn convert(
     input: &Path,
     output: &Path,
     working_crs: &str,
     encoding: OutputEncoding,
+    last_update: chrono::NaiveDate,
 ) -> Result<usize> {
     let mut parcels = super::read_parcels(input)?;
     let n = parcels.len();
@@ -100,12 +102,12 @@ pub fn convert(
                 OutputEncoding::Gbk => DbfEncoding::Gbk,
                 OutputEncoding::Utf8 => DbfEncoding::Utf8,
             };
-            super::shapefile::write(
-                output,
-                &table_of(&parcels, working_crs),
-                enc,
-                prj.as_deref(),
-            )?;
+            let options = super::shapefile::WriteOptions {
+                encoding: enc,
+                prj_wkt: prj.as_deref(),
+                last_update,
+            };
+            super::shapefile::write(output, &table_of(&parcels, working_crs), options)?;
         }
         _ => {
             return Err(Error::Other(format!(

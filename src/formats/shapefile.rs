@@ -142,18 +142,31 @@ impl WriteKind {
     }
 }
 
-/// Write a shapefile (`.shp .shx .dbf .prj .cpg`). `prj_wkt` is written as the `.prj`.
+/// How a shapefile is written besides its features: the attribute encoding, the `.prj` text
+/// and the "last update" date of the DBF header. The caller chooses the date, so that no written
+/// byte depends on the clock unless the caller wants it to (an export stamps its own day; the
+/// fixture generator pins one).
+#[derive(Clone, Copy, Debug)]
+pub struct WriteOptions<'a> {
+    pub encoding: DbfEncoding,
+    /// Written as the `.prj`; `None` removes a stale `.prj` of the same name.
+    pub prj_wkt: Option<&'a str>,
+    /// The DBF header's date of last update (bytes 1–3: year − 1900, month, day).
+    pub last_update: chrono::NaiveDate,
+}
+
+/// Write a shapefile (`.shp .shx .dbf .prj .cpg`) as [`WriteOptions`] say.
 ///
 /// Polygons and multipolygons are written as shape type 5 with the outer rings clockwise and
 /// the holes counter-clockwise; points as type 1 and multipoints as type 8. All features must be
 /// of one of these three kinds. Every attribute is a character field as wide as its longest
 /// encoded value (1–254 bytes); field names may be at most 10 bytes in the chosen encoding.
-pub fn write(
-    path: &Path,
-    table: &FeatureTable,
-    encoding: DbfEncoding,
-    prj_wkt: Option<&str>,
-) -> Result<()> {
+pub fn write(path: &Path, table: &FeatureTable, options: WriteOptions<'_>) -> Result<()> {
+    let WriteOptions {
+        encoding,
+        prj_wkt,
+        last_update,
+    } = options;
     let kind = write_kind(path, table)?;
     let mut shp = Vec::new();
     let mut shx = Vec::new();
@@ -189,7 +202,7 @@ pub fn write(
     };
     let shp_header = main_header(path, 100 + shp.len(), code, bbox)?;
     let shx_header = main_header(path, 100 + shx.len(), code, bbox)?;
-    let dbf = dbf_bytes(path, table, encoding)?;
+    let dbf = dbf_bytes(path, table, encoding, last_update)?;
 
     write_file(&path.with_extension("shp"), &[&shp_header, &shp])?;
     write_file(&path.with_extension("shx"), &[&shx_header, &shx])?;
@@ -420,7 +433,12 @@ fn count_i32(path: &Path, n: usize) -> Result<i32> {
 }
 
 /// The whole `.dbf` file: dBase III header, character fields, records, end-of-file marker.
-fn dbf_bytes(shp_path: &Path, table: &FeatureTable, encoding: DbfEncoding) -> Result<Vec<u8>> {
+fn dbf_bytes(
+    shp_path: &Path,
+    table: &FeatureTable,
+    encoding: DbfEncoding,
+    last_update: chrono::NaiveDate,
+) -> Result<Vec<u8>> {
     let dbf_path = shp_path.with_extension("dbf");
     let nfields = table.fields.len();
     if nfields > 255 {
@@ -522,7 +540,7 @@ fn dbf_bytes(shp_path: &Path, table: &FeatureTable, encoding: DbfEncoding) -> Re
         .map_err(|_| Error::input(&dbf_path, 0, "字段过多 (too many fields)"))?;
 
     let mut out = Vec::with_capacity(header_len + record_len * values.len() + 1);
-    let (y, m, d) = today();
+    let (y, m, d) = dbf_date(last_update);
     out.push(0x03);
     out.extend_from_slice(&[y, m, d]);
     out.extend_from_slice(&nrecords.to_le_bytes());
@@ -551,12 +569,13 @@ fn dbf_bytes(shp_path: &Path, table: &FeatureTable, encoding: DbfEncoding) -> Re
     Ok(out)
 }
 
-/// Today's date as the DBF header stores it: (year − 1900, month, day).
-fn today() -> (u8, u8, u8) {
+/// A date as the DBF header stores it: (year − 1900, month, day); years outside 1900–2155 are
+/// clamped.
+fn dbf_date(date: chrono::NaiveDate) -> (u8, u8, u8) {
     use chrono::Datelike;
-    let now = chrono::Local::now().date_naive();
-    let y = u8::try_from(now.year() - 1900).unwrap_or(u8::MAX);
-    (y, now.month() as u8, now.day() as u8)
+    let y = u8::try_from((date.year() - 1900).clamp(0, 255)).unwrap_or(u8::MAX);
+    // month() is 1..=12 and day() 1..=31.
+    (y, date.month() as u8, date.day() as u8)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1160,6 +1179,15 @@ fn field_text(f: &DbfField, raw: &[u8], enc: TextEncoding) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Write options with a fixed date (the tests do not depend on the clock).
+    fn opts(encoding: DbfEncoding, prj_wkt: Option<&str>) -> WriteOptions<'_> {
+        WriteOptions {
+            encoding,
+            prj_wkt,
+            last_update: chrono::NaiveDate::from_ymd_opt(2020, 10, 13).expect("date"),
+        }
+    }
     use geo::polygon;
 
     /// A 10 × 10 square (area 100) with a 2 × 2 hole (area 4): net area 96.
@@ -1205,10 +1233,11 @@ mod tests {
         write(
             &path,
             &chinese_table(),
-            DbfEncoding::Gbk,
-            Some(PRJ_4527_ESRI),
+            opts(DbfEncoding::Gbk, Some(PRJ_4527_ESRI)),
         )
         .expect("write");
+        let dbf = std::fs::read(path.with_extension("dbf")).expect("dbf");
+        assert_eq!(&dbf[1..4], &[120, 10, 13], "the date given, never today's");
 
         let shapes = ::shapefile::read_shapes_as::<_, ::shapefile::Polygon>(&path).expect("shp");
         assert_eq!(shapes.len(), 2);
@@ -1254,7 +1283,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("u.shp");
         std::fs::write(path.with_extension("prj"), PRJ_4490_ESRI).expect("stale prj");
-        write(&path, &chinese_table(), DbfEncoding::Utf8, None).expect("write");
+        write(&path, &chinese_table(), opts(DbfEncoding::Utf8, None)).expect("write");
         let dbf = std::fs::read(path.with_extension("dbf")).expect("dbf");
         assert_eq!(dbf[29], 0);
         // 永久基本农田 = 6 characters × 3 bytes in UTF-8.
@@ -1285,7 +1314,7 @@ mod tests {
             ],
             ..FeatureTable::default()
         };
-        write(&path, &table, DbfEncoding::Utf8, Some(PRJ_4490_ESRI)).expect("write");
+        write(&path, &table, opts(DbfEncoding::Utf8, Some(PRJ_4490_ESRI))).expect("write");
         let pts = ::shapefile::read_shapes_as::<_, ::shapefile::Point>(&path).expect("points");
         assert_eq!(
             pts,
@@ -1303,7 +1332,7 @@ mod tests {
             }],
             ..FeatureTable::default()
         };
-        write(&path, &table, DbfEncoding::Utf8, None).expect("write multipoint");
+        write(&path, &table, opts(DbfEncoding::Utf8, None)).expect("write multipoint");
         let mps =
             ::shapefile::read_shapes_as::<_, ::shapefile::Multipoint>(&path).expect("multipoint");
         assert_eq!(mps[0].points().len(), 2);
@@ -1328,25 +1357,25 @@ mod tests {
             ],
             ..FeatureTable::default()
         };
-        let e = write(&path, &mixed, DbfEncoding::Gbk, None).expect_err("mixed");
+        let e = write(&path, &mixed, opts(DbfEncoding::Gbk, None)).expect_err("mixed");
         assert!(e.to_string().contains("要素 2"), "{e}");
 
         let mut long = chinese_table();
         long.fields[0] = "LONG_NAME_11".into();
-        let e = write(&path, &long, DbfEncoding::Gbk, None).expect_err("long name");
+        let e = write(&path, &long, opts(DbfEncoding::Gbk, None)).expect_err("long name");
         assert!(e.to_string().contains("LONG_NAME_11"), "{e}");
         // Six Chinese characters are 12 bytes in GBK: too long for a field name.
         long.fields[0] = "永久基本农田".into();
-        assert!(write(&path, &long, DbfEncoding::Gbk, None).is_err());
+        assert!(write(&path, &long, opts(DbfEncoding::Gbk, None)).is_err());
         // Five are 10 bytes: allowed.
         long.fields[0] = "永久基本田".into();
-        write(&path, &long, DbfEncoding::Gbk, None).expect("10-byte name");
+        write(&path, &long, opts(DbfEncoding::Gbk, None)).expect("10-byte name");
 
         let mut emoji = chinese_table();
         emoji.features[0].values[1] = "浮梁县🌾".into();
-        let e = write(&path, &emoji, DbfEncoding::Gbk, None).expect_err("emoji");
+        let e = write(&path, &emoji, opts(DbfEncoding::Gbk, None)).expect_err("emoji");
         assert!(e.to_string().contains("要素 1"), "{e}");
-        write(&path, &emoji, DbfEncoding::Utf8, None).expect("UTF-8 takes emoji");
+        write(&path, &emoji, opts(DbfEncoding::Utf8, None)).expect("UTF-8 takes emoji");
     }
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1375,7 +1404,7 @@ mod tests {
         ] {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("rt.shp");
-            write(&path, &chinese_table(), enc, Some(PRJ_4527_ESRI)).expect("write");
+            write(&path, &chinese_table(), opts(enc, Some(PRJ_4527_ESRI))).expect("write");
             let t = read(&path).expect("read");
             assert_eq!(t.encoding.as_deref(), Some(expected));
             assert_eq!(t.fields, ["DLMC", "XZQMC", "BSM"]);
@@ -1425,7 +1454,7 @@ mod tests {
         for (enc, ldid, expected) in cases {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("e.shp");
-            write(&path, &chinese_table(), enc, None).expect("write");
+            write(&path, &chinese_table(), opts(enc, None)).expect("write");
             without_cpg(&path, ldid);
             let t = read(&path).expect("read");
             assert_eq!(t.encoding.as_deref(), Some(expected));
@@ -1455,7 +1484,7 @@ mod tests {
         // An unknown .cpg falls through to the language byte, and says so.
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("c.shp");
-        write(&path, &chinese_table(), DbfEncoding::Gbk, None).expect("write");
+        write(&path, &chinese_table(), opts(DbfEncoding::Gbk, None)).expect("write");
         std::fs::write(path.with_extension("cpg"), "1252").expect("cpg");
         let t = read(&path).expect("read");
         assert_eq!(
@@ -1468,7 +1497,7 @@ mod tests {
     fn undecodable_text_is_an_error_naming_the_record() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("bad.shp");
-        write(&path, &chinese_table(), DbfEncoding::Gbk, None).expect("write");
+        write(&path, &chinese_table(), opts(DbfEncoding::Gbk, None)).expect("write");
         let dbf = path.with_extension("dbf");
         let mut b = std::fs::read(&dbf).expect("dbf");
         let header_len = u16::from_le_bytes([b[8], b[9]]) as usize;
@@ -1485,7 +1514,7 @@ mod tests {
         );
 
         // GBK bytes under a .cpg that says UTF-8.
-        write(&path, &chinese_table(), DbfEncoding::Gbk, None).expect("write");
+        write(&path, &chinese_table(), opts(DbfEncoding::Gbk, None)).expect("write");
         std::fs::write(path.with_extension("cpg"), "UTF-8").expect("cpg");
         let e = read(&path).expect_err("UTF-8 error").to_string();
         assert!(e.contains("记录 1") && e.contains("UTF-8"), "{e}");
@@ -1698,7 +1727,7 @@ mod tests {
             ],
             ..FeatureTable::default()
         };
-        write(&path, &table, DbfEncoding::Utf8, None).expect("write shp");
+        write(&path, &table, opts(DbfEncoding::Utf8, None)).expect("write shp");
         std::fs::remove_file(path.with_extension("cpg")).expect("rm cpg");
         let name = |s: &str| FieldName::try_from(s).expect("name");
         let w = TableWriterBuilder::new()

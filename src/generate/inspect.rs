@@ -1210,8 +1210,7 @@ pub fn generate_inspect(out: &Path, scale: Scale, seed: u64) -> Result<InspectSu
     crate::formats::shapefile::write(
         &out.join("layers/reserve_zones.shp"),
         &reserves,
-        DbfEncoding::Gbk,
-        Some(PRJ_CGCS2000),
+        shp_options(),
     )?;
     crate::formats::geojson::write(&out.join("layers/counties.geojson"), &frame.table())?;
     write_file(&out.join("project.toml"), project_toml().as_bytes())?;
@@ -1228,8 +1227,7 @@ pub fn generate_inspect(out: &Path, scale: Scale, seed: u64) -> Result<InspectSu
             crate::formats::shapefile::write(
                 &out.join("clues/patches.shp"),
                 &patches,
-                DbfEncoding::Gbk,
-                Some(PRJ_CGCS2000),
+                shp_options(),
             )?;
             write_file(&out.join("EXPECTED.md"), expected_md(&data).as_bytes())?;
         }
@@ -1246,6 +1244,16 @@ pub fn generate_inspect(out: &Path, scale: Scale, seed: u64) -> Result<InspectSu
     }
     summary.files = list_files(out)?;
     Ok(summary)
+}
+
+/// The inspection fixtures' shapefiles: GBK, the CGCS2000 `.prj`, and the plan's date
+/// (2020-09-15, the day its clue lists are due) in the DBF header, never today's.
+fn shp_options() -> crate::formats::shapefile::WriteOptions<'static> {
+    crate::formats::shapefile::WriteOptions {
+        encoding: DbfEncoding::Gbk,
+        prj_wkt: Some(PRJ_CGCS2000),
+        last_update: super::FIXTURE_DATE_INSPECT,
+    }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -214,7 +214,13 @@ impl Ledger {
             DbfEncoding::Gbk => "GBK".into(),
             DbfEncoding::Utf8 => "UTF-8".into(),
         });
-        crate::formats::shapefile::write(path, &table, encoding, Some(CGCS2000_PRJ))
+        let options = crate::formats::shapefile::WriteOptions {
+            encoding,
+            prj_wkt: Some(CGCS2000_PRJ),
+            // The ledger's today: a fixed date in the settings gives the same bytes every day.
+            last_update: self.today(),
+        };
+        crate::formats::shapefile::write(path, &table, options)
             .map_err(|e| LedgerError::Report(e.to_string()))?;
         Ok(table.features.len())
     }

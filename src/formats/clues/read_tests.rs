@@ -471,7 +471,16 @@ fn shapefile_in_gauss_kruger_and_geojson_through_read() {
         encoding: None,
     };
     let shp = dir.path().join("patches.shp");
-    shapefile::write(&shp, &patches, DbfEncoding::Gbk, Some(PRJ_4527_ESRI)).expect("write shp");
+    shapefile::write(
+        &shp,
+        &patches,
+        shapefile::WriteOptions {
+            encoding: DbfEncoding::Gbk,
+            prj_wkt: Some(PRJ_4527_ESRI),
+            last_update: chrono::NaiveDate::from_ymd_opt(2020, 9, 15).expect("date"),
+        },
+    )
+    .expect("write shp");
     let list = read(&shp).expect("read shp");
     assert!(list.problems.is_empty(), "{:?}", list.problems);
     assert_eq!(list.clues.len(), 2);
