@@ -1,4 +1,4 @@
-"""A small synthetic data set in the layout of `redline generate` (for testing the harness).
+"""A small synthetic data set in the layout of `redline-testdata` (for testing the harness).
 
     python bench/make_small.py OUT [--clues N] [--parcels N]
 

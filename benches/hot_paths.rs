@@ -21,9 +21,9 @@ use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
-use redline::crs::Reprojector;
-use redline::geometry::overlay::OverlayBase;
-use redline::geometry::prepared::PreparedPolygon;
+use redline_core::crs::Reprojector;
+use redline_core::geometry::overlay::OverlayBase;
+use redline_core::geometry::prepared::PreparedPolygon;
 
 /// Centre of the synthetic reserve (zone-39 easting with prefix, northing), metres.
 const CX: f64 = 39_519_431.265;
@@ -235,7 +235,7 @@ fn txt_parse(c: &mut Criterion) {
     let text = txt_batch(20);
     let bytes = text.as_bytes();
     let file = Path::new("batch.txt");
-    match redline::formats::txt::parse(bytes, file) {
+    match redline_core::formats::txt::parse(bytes, file) {
         Ok(parcels) => assert_eq!(parcels.len(), 20),
         Err(e) => panic!("bench batch does not parse: {e}"),
     }
@@ -243,10 +243,10 @@ fn txt_parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("txt_parse_20_parcels");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("utf8", |bch| {
-        bch.iter(|| redline::formats::txt::parse(black_box(bytes), file).map(|v| v.len()))
+        bch.iter(|| redline_core::formats::txt::parse(black_box(bytes), file).map(|v| v.len()))
     });
     g.bench_function("gbk", |bch| {
-        bch.iter(|| redline::formats::txt::parse(black_box(&gbk), file).map(|v| v.len()))
+        bch.iter(|| redline_core::formats::txt::parse(black_box(&gbk), file).map(|v| v.len()))
     });
     g.finish();
 }

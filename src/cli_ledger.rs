@@ -1,11 +1,11 @@
-//! `redline ledger …`: the thin command line over [`redline::ledger`].
+//! `redline ledger …`: the thin command line over [`redline_core::ledger`].
 
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use redline::config::Config;
-use redline::ledger::{
+use redline_core::config::Config;
+use redline_core::ledger::{
     export::ExportGeometry, CsvEncoding, Filter, Ledger, LedgerSettings, Sheet, Status,
 };
 
@@ -153,9 +153,9 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
             apply_changes,
             reason,
         } => {
-            let inspector = redline::inspect::Inspector::load(config.clone())?;
-            let clues = redline::formats::skip_sidecars(&clues);
-            let (report, list) = redline::inspect::inspect_files(&inspector, &clues)?;
+            let inspector = redline_core::inspect::Inspector::load(config.clone())?;
+            let clues = redline_core::formats::skip_sidecars(&clues);
+            let (report, list) = redline_core::inspect::inspect_files(&inspector, &clues)?;
             for p in &report.problems {
                 eprintln!("{p}");
             }
@@ -286,16 +286,16 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
             } else {
                 ExportGeometry::Points
             };
-            let n = match redline::formats::Kind::of(&out) {
-                Some(redline::formats::Kind::Shapefile) => {
+            let n = match redline_core::formats::Kind::of(&out) {
+                Some(redline_core::formats::Kind::Shapefile) => {
                     let enc = if utf8 {
-                        redline::formats::shapefile::DbfEncoding::Utf8
+                        redline_core::formats::shapefile::DbfEncoding::Utf8
                     } else {
-                        redline::formats::shapefile::DbfEncoding::Gbk
+                        redline_core::formats::shapefile::DbfEncoding::Gbk
                     };
                     ledger.export_shapefile(&out, &f, geometry, enc)?
                 }
-                Some(redline::formats::Kind::GeoJson) => {
+                Some(redline_core::formats::Kind::GeoJson) => {
                     ledger.export_geojson(&out, &f, geometry)?
                 }
                 _ => anyhow::bail!("导出格式须为 .geojson 或 .shp: {}", out.display()),

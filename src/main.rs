@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use redline::config::Config;
-use redline::review::{ReportFormat, Reviewer};
+use redline_core::config::Config;
+use redline_core::formats::convert::OutputEncoding;
+use redline_core::review::{ReportFormat, Reviewer};
 
 mod cli_ledger;
 
@@ -32,7 +33,7 @@ enum Command {
         #[arg(required = true)]
         parcels: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "json")]
-        format: ReportFormat,
+        format: FormatArg,
     },
     /// Convert parcels between formats: TXT, GeoJSON (lon/lat), shapefile.
     Convert {
@@ -43,7 +44,7 @@ enum Command {
         config: Option<PathBuf>,
         /// Text encoding of TXT / shapefile output.
         #[arg(long, value_enum, default_value = "gbk")]
-        encoding: redline::formats::convert::OutputEncoding,
+        encoding: EncodingArg,
     },
     /// Place remote-sensing clues in reserves and zones (绿盾线索核查); prints JSON.
     Inspect {
@@ -79,24 +80,40 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
-    /// Write the deterministic demo fixtures or a county-scale benchmark set.
-    Generate {
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, value_enum, default_value = "demo")]
-        scale: ScaleArg,
-        /// Seed of the generators (default: the seeds of the committed fixtures).
-        #[arg(long)]
-        seed: Option<u64>,
-    },
 }
 
+/// `review --format`.
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum ScaleArg {
-    /// The small committed fixtures.
-    Demo,
-    /// Benchmark scale (not committed).
-    County,
+enum FormatArg {
+    Json,
+    Geojson,
+    Text,
+}
+
+impl From<FormatArg> for ReportFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Json => ReportFormat::Json,
+            FormatArg::Geojson => ReportFormat::Geojson,
+            FormatArg::Text => ReportFormat::Text,
+        }
+    }
+}
+
+/// `convert --encoding`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum EncodingArg {
+    Gbk,
+    Utf8,
+}
+
+impl From<EncodingArg> for OutputEncoding {
+    fn from(e: EncodingArg) -> Self {
+        match e {
+            EncodingArg::Gbk => OutputEncoding::Gbk,
+            EncodingArg::Utf8 => OutputEncoding::Utf8,
+        }
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -108,10 +125,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let t = std::time::Instant::now();
             let config = Config::load(&config)?;
-            let parcels = redline::formats::skip_sidecars(&parcels);
+            let parcels = redline_core::formats::skip_sidecars(&parcels);
             let mut all = Vec::new();
             for p in &parcels {
-                all.extend(redline::formats::read_parcels(p)?);
+                all.extend(redline_core::formats::read_parcels(p)?);
             }
             progress(
                 format!("读取地块 {} 宗 ({} 个文件)", all.len(), parcels.len()),
@@ -135,7 +152,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 t,
             );
-            let out = match format {
+            let out = match ReportFormat::from(format) {
                 ReportFormat::Json => serde_json::to_string_pretty(&report.to_json())?,
                 ReportFormat::Geojson => serde_json::to_string(&report.to_geojson()?)?,
                 ReportFormat::Text => report.to_text(),
@@ -152,11 +169,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(c) => Config::load(&c)?.working_crs,
                 None => "EPSG:4527".to_string(),
             };
-            let n = redline::formats::convert::convert(
+            let n = redline_core::formats::convert::convert(
                 &input,
                 &output,
                 &working,
-                encoding,
+                encoding.into(),
                 chrono::Local::now().date_naive(),
             )?;
             eprintln!(
@@ -171,7 +188,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             summary_only,
         } => {
             let t = std::time::Instant::now();
-            let inspector = redline::inspect::Inspector::load(Config::load(&config)?)?;
+            let inspector = redline_core::inspect::Inspector::load(Config::load(&config)?)?;
             progress(
                 format!(
                     "载入保护区功能分区 {} 个、县区 {} 个",
@@ -180,7 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 t,
             );
-            let clues = redline::formats::skip_sidecars(&clues);
+            let clues = redline_core::formats::skip_sidecars(&clues);
             if summary_only {
                 // Counted as read, in chunks: no clue is kept, so memory does not grow with
                 // the list.
@@ -214,7 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&s)?);
                 return Ok(());
             }
-            let batch = redline::inspect::read_clue_files(&clues)?;
+            let batch = redline_core::inspect::read_clue_files(&clues)?;
             progress(
                 format!("读取线索 {} 条 ({} 个文件)", batch.clues.len(), clues.len()),
                 t,
@@ -239,37 +256,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             demo,
             data,
-        } => redline::http::serve(redline::http::ServeOptions {
+        } => serve(redline_http::ServeOptions {
             config,
             addr,
             demo,
             data,
         })?,
-        Command::Generate { out, scale, seed } => {
-            use redline::generate::{self as g, inspect as gi};
-            let (rs, is) = match scale {
-                ScaleArg::Demo => (g::Scale::Demo, gi::Scale::Demo),
-                ScaleArg::County => (g::Scale::County, gi::Scale::County),
-            };
-            eprintln!("生成数据 (generating) → {} …", out.display());
-            let review = g::generate_review(&out.join("review"), rs, seed.unwrap_or(g::DEMO_SEED))?;
-            eprintln!(
-                "审查数据 {}: {} 个文件, 地类图斑 {}, 永久基本农田 {}, 地块 {}",
-                out.join("review").display(),
-                review.files.len(),
-                review.landuse,
-                review.farmland,
-                review.parcels
-            );
-            let inspect =
-                gi::generate_inspect(&out.join("inspect"), is, seed.unwrap_or(gi::DEMO_SEED))?;
-            eprintln!(
-                "绿盾数据 {}: {} 个文件",
-                out.join("inspect").display(),
-                inspect.files.len()
-            );
-        }
     }
+    Ok(())
+}
+
+/// `redline serve`: logs to stderr (`RUST_LOG`, default `info`), a multi-threaded tokio runtime,
+/// the service until ctrl-c or SIGTERM.
+fn serve(opts: redline_http::ServeOptions) -> anyhow::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(redline_http::serve(opts))?;
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use redline::formats::read_parcels;
-use redline::geometry::area::planar_area;
+use redline_core::formats::read_parcels;
+use redline_core::geometry::area::planar_area;
 
 fn run(args: &[&Path]) {
     let out = Command::new(env!("CARGO_BIN_EXE_redline"))
@@ -63,7 +63,7 @@ fn round_trip_through_every_format_keeps_the_parcel() {
         }
     }
     // The shapefile carries the Chinese name in GBK.
-    let table = redline::formats::shapefile::read(&shp).expect("shapefile");
+    let table = redline_core::formats::shapefile::read(&shp).expect("shapefile");
     assert!(table.encoding.as_deref().unwrap_or("").contains("GBK"));
     assert!(table.features[0]
         .values

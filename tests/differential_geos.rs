@@ -7,7 +7,7 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geos::Geom;
-use redline::geometry::overlay::OverlayBase;
+use redline_core::geometry::overlay::OverlayBase;
 
 /// splitmix64: a tiny deterministic generator for the test cases.
 struct Rng(u64);

@@ -1,30 +1,22 @@
 //! No generated fixture depends on the clock: the generator, run under `faketime` on two dates
-//! years apart, writes byte-identical files. A probe first shows that `faketime` really moves
-//! the clock of our binaries (a shapefile written by `redline convert` carries the fake date in
-//! its DBF header), so the comparison cannot pass by accident.
+//! years apart, writes byte-identical files.
 //!
-//! `faketime` comes from Debian (package `faketime`, installed by `scripts/setup`).
+//! The test re-runs its own binary under `faketime` (Debian's package, installed by
+//! `scripts/setup`), once per date, with `--exact child_generates --ignored`. The child writes
+//! the date its clock shows beside the generated files, so the parent can first check that the
+//! fake date really reached the process that ran the generator: the comparison cannot pass
+//! because faketime did nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use redline_testdata::{generate_review, inspect, Scale, DEMO_SEED};
+
+/// Two dates years apart (faketime's `@` form: the clock starts there and runs).
 const DATES: [&str; 2] = ["2019-02-03 10:00:00", "2031-11-29 23:30:00"];
 
-fn redline() -> &'static str {
-    env!("CARGO_BIN_EXE_redline")
-}
-
-fn faketime(date: &str) -> Command {
-    let mut c = Command::new("faketime");
-    // -f: the clock keeps running from the fake start (the generator may look at elapsed time).
-    c.arg("-f").arg(format!("@{date}"));
-    c.env("TZ", "UTC");
-    c.env(
-        "PROJ_DATA",
-        std::env::var("PROJ_DATA").unwrap_or("/usr/share/proj".into()),
-    );
-    c
-}
+/// Where the child writes, when it runs as the child.
+const OUT_VAR: &str = "REDLINE_DATES_CHILD_OUT";
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -43,51 +35,58 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The DBF "last update" bytes a shapefile written under `faketime` at `date` carries.
-fn probe_dbf_date(date: &str, dir: &Path) -> [u8; 3] {
-    let txt =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/review/parcels/ka01_gbk_crlf.txt");
-    let out = dir.join("probe.shp");
-    let status = faketime(date)
-        .arg(redline())
-        .arg("convert")
-        .arg(&txt)
-        .arg(&out)
-        .status()
-        .expect("faketime must be installed (scripts/setup installs Debian's faketime)");
-    assert!(status.success(), "convert under faketime failed");
-    let dbf = std::fs::read(out.with_extension("dbf")).expect("probe dbf");
-    [dbf[1], dbf[2], dbf[3]]
+/// The child: only does something when started by the parent below.
+#[test]
+#[ignore = "run by generating_on_two_dates_gives_identical_bytes under faketime"]
+fn child_generates() {
+    let Some(out) = std::env::var_os(OUT_VAR).map(PathBuf::from) else {
+        return;
+    };
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    std::fs::create_dir_all(&out).expect("out");
+    std::fs::write(out.join("clock.txt"), today).expect("clock");
+    generate_review(&out.join("data/review"), Scale::Demo, DEMO_SEED).expect("review");
+    inspect::generate_inspect(
+        &out.join("data/inspect"),
+        inspect::Scale::Demo,
+        inspect::DEMO_SEED,
+    )
+    .expect("inspect");
 }
 
 #[test]
 fn generating_on_two_dates_gives_identical_bytes() {
     let root = tempfile::tempdir().expect("tempdir");
-    // The probe: faketime reaches the binary's clock.
-    for date in DATES {
-        let (y, m, d) = (
-            date[0..4].parse::<u16>().expect("year"),
-            date[5..7].parse::<u8>().expect("month"),
-            date[8..10].parse::<u8>().expect("day"),
-        );
-        assert_eq!(
-            probe_dbf_date(date, root.path()),
-            [(y - 1900) as u8, m, d],
-            "faketime does not move the clock of the binary; the comparison below would prove nothing"
-        );
-    }
+    let me = std::env::current_exe().expect("test binary");
     let mut trees = Vec::new();
     for (i, date) in DATES.iter().enumerate() {
-        let out = root.path().join(format!("gen{i}"));
-        let status = faketime(date)
-            .arg(redline())
-            .arg("generate")
-            .arg("--out")
-            .arg(&out)
+        let out = root.path().join(format!("run{i}"));
+        let status = Command::new("faketime")
+            .arg("-f")
+            .arg(format!("@{date}"))
+            .arg(&me)
+            .args([
+                "--exact",
+                "child_generates",
+                "--ignored",
+                "--test-threads",
+                "1",
+            ])
+            .env(OUT_VAR, &out)
+            .env("TZ", "UTC")
             .status()
-            .expect("run the generator");
-        assert!(status.success(), "generate under faketime {date} failed");
-        trees.push(out);
+            .expect("faketime must be installed (scripts/setup installs Debian's faketime)");
+        assert!(
+            status.success(),
+            "the generator under faketime {date} failed"
+        );
+        let clock = std::fs::read_to_string(out.join("clock.txt")).expect("clock.txt");
+        assert_eq!(
+            clock,
+            &date[..10],
+            "faketime did not reach the generator's process: the comparison would prove nothing"
+        );
+        trees.push(out.join("data"));
     }
     let a = files_under(&trees[0]);
     let b = files_under(&trees[1]);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use redline::generate::inspect::{
+use redline_testdata::inspect::{
     generate_inspect, inspect_bad_rows, inspect_known_answers, ClueSource, Scale, DEMO_SEED,
 };
 
@@ -115,7 +115,7 @@ fn parse_dms(s: &str) -> f64 {
 /// names, zones and levels.
 #[test]
 fn reserves_read_back() {
-    let t = redline::formats::read_features(&fixtures().join("layers/reserve_zones.shp"))
+    let t = redline_core::formats::read_features(&fixtures().join("layers/reserve_zones.shp"))
         .expect("read");
     assert_eq!(t.fields, ["BSM", "BHQMC", "JB", "LX", "GNFQ"]);
     let zones: Vec<(String, String)> = t
@@ -127,7 +127,8 @@ fn reserves_read_back() {
     assert!(zones.contains(&("瑶里(示例)自然保护区".into(), "核心区".into())));
     assert!(zones.contains(&("昌江源(示例)森林公园".into(), "一般控制区".into())));
     let counties =
-        redline::formats::read_features(&fixtures().join("layers/counties.geojson")).expect("read");
+        redline_core::formats::read_features(&fixtures().join("layers/counties.geojson"))
+            .expect("read");
     let names: Vec<&str> = counties
         .features
         .iter()
@@ -135,7 +136,7 @@ fn reserves_read_back() {
         .collect();
     assert_eq!(names, ["昌江区", "珠山区", "浮梁县", "乐平市"]);
     let cfg =
-        redline::config::Config::load(&fixtures().join("project.toml")).expect("project.toml");
+        redline_core::config::Config::load(&fixtures().join("project.toml")).expect("project.toml");
     assert_eq!(cfg.layers.len(), 2);
     assert_eq!(cfg.inspection.near_boundary_m, 100.0);
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use redline::generate::{generate_review, known_answers, list_files, Scale, DEMO_SEED};
+use redline_testdata::{generate_review, known_answers, list_files, Scale, DEMO_SEED};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/review")
@@ -88,8 +88,9 @@ fn seed_changes_random_layers_only() {
 fn layers_read_back() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let s = generate_review(tmp.path(), Scale::Demo, DEMO_SEED).expect("generate");
-    let read =
-        |f: &str| redline::formats::read_features(&tmp.path().join("layers").join(f)).expect(f);
+    let read = |f: &str| {
+        redline_core::formats::read_features(&tmp.path().join("layers").join(f)).expect(f)
+    };
     let landuse = read("landuse.shp");
     assert_eq!(landuse.fields, ["BSM", "DLBM", "DLMC"]);
     assert_eq!(landuse.features.len(), s.landuse);
@@ -110,7 +111,7 @@ fn layers_read_back() {
     let hazard = read("geohazard.geojson");
     assert_eq!(hazard.features.len(), s.hazards);
     assert_eq!(hazard.features[0].values, ["ZH-KA-1", "滑坡"]);
-    let parcels = redline::formats::read_parcels(&tmp.path().join("parcels/q_parcels.shp"))
+    let parcels = redline_core::formats::read_parcels(&tmp.path().join("parcels/q_parcels.shp"))
         .expect("q parcels");
     assert_eq!(parcels.len(), 2);
     assert_eq!(parcels[0].id, "Q-02");
@@ -126,18 +127,18 @@ fn layers_read_back() {
 /// land-class lists under the default class table.
 #[test]
 fn known_answer_parcels_read_back() {
-    use redline::crs::Reprojector;
-    use redline::geometry::area::planar_area;
-    use redline::review::land_class::{Category, LandClassTable};
-    use redline::review::sheet::{sheets_touched, Scale as SheetScale};
-    use redline::Severity;
+    use redline_core::crs::Reprojector;
+    use redline_core::geometry::area::planar_area;
+    use redline_core::review::land_class::{Category, LandClassTable};
+    use redline_core::review::sheet::{sheets_touched, Scale as SheetScale};
+    use redline_core::Severity;
 
     let dir = fixtures();
     let to_4527 = |crs: &str| Reprojector::new(crs, "EPSG:4527").expect("to 4527");
     let to_lonlat = Reprojector::new("EPSG:4527", "EPSG:4490").expect("to lon/lat");
     let table = LandClassTable::default();
     for k in known_answers() {
-        let parcels = redline::formats::read_parcels(&dir.join(k.file)).expect(k.file);
+        let parcels = redline_core::formats::read_parcels(&dir.join(k.file)).expect(k.file);
         let p = parcels
             .iter()
             .find(|p| p.id == k.case)
@@ -151,7 +152,7 @@ fn known_answer_parcels_read_back() {
             }
         }
         let mp = p.to_multipolygon();
-        let invalid = redline::geometry::validate::validate(&p);
+        let invalid = redline_core::geometry::validate::validate(&p);
         if k.verdict == "invalid" {
             assert!(
                 invalid.iter().any(|f| f.code == "self_intersection"),

@@ -6,7 +6,7 @@ mod http_common;
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use http_common::*;
-use redline::http::Limits;
+use redline_http::Limits;
 use serde_json::{json, Value};
 
 const ADMIN: Option<&str> = Some("tok-admin");
@@ -837,7 +837,7 @@ async fn layers_bbox_and_a_new_version() {
         .expect("h");
     assert_eq!(h["version"], 2);
     // A restart keeps the uploaded version in force.
-    let again = redline::http::AppState::build(
+    let again = redline_http::AppState::build(
         config_in(e.dir.path()),
         &e.dir.path().join("data"),
         Limits::default(),
@@ -1085,7 +1085,7 @@ async fn writes_are_audited_under_the_token_name() {
 async fn openapi_document_matches_the_route_table() {
     use std::collections::BTreeSet;
     use utoipa::OpenApi;
-    let doc = redline::http::openapi::ApiDoc::openapi();
+    let doc = redline_http::openapi::ApiDoc::openapi();
     let mut documented = BTreeSet::new();
     for (path, item) in &doc.paths.paths {
         for (m, op) in [
@@ -1100,7 +1100,7 @@ async fn openapi_document_matches_the_route_table() {
             }
         }
     }
-    let routed: BTreeSet<(String, String)> = redline::http::route_table()
+    let routed: BTreeSet<(String, String)> = redline_http::route_table()
         .into_iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use axum::http::{Method, StatusCode};
 use http_common::*;
-use redline::config::Role;
+use redline_core::config::Role;
 use serde_json::json;
 
 /// Who calls: a token (or none) and, for a valid token, its role and whether it is the
@@ -287,7 +287,7 @@ async fn every_route_by_every_caller() {
         .iter()
         .map(|r| (r.method.to_string(), r.template.to_string()))
         .collect();
-    let table: BTreeSet<(String, String)> = redline::http::route_table()
+    let table: BTreeSet<(String, String)> = redline_http::route_table()
         .into_iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();

@@ -1,14 +1,14 @@
 //! Known-answer tests of the Green Shield placement on the committed fixtures
 //! (`fixtures/inspect/`): every expected county, reserve, zone, distance, focus flag and patch
-//! area comes from `redline::generate::inspect::inspect_known_answers()`, the design the
+//! area comes from `redline_testdata::inspect::inspect_known_answers()`, the design the
 //! fixtures were generated from (see `fixtures/inspect/EXPECTED.md`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use redline::config::Config;
-use redline::generate::inspect::{inspect_bad_rows, inspect_known_answers, ClueAnswer, ClueSource};
-use redline::inspect::{Inspector, Placement};
+use redline_core::config::Config;
+use redline_core::inspect::{Inspector, Placement};
+use redline_testdata::inspect::{inspect_bad_rows, inspect_known_answers, ClueAnswer, ClueSource};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inspect")
@@ -19,7 +19,7 @@ fn inspector() -> Inspector {
 }
 
 fn placements(file: &str) -> (Vec<Placement>, Vec<String>) {
-    let list = redline::formats::clues::read(&dir().join(file)).expect("read clues");
+    let list = redline_core::formats::clues::read(&dir().join(file)).expect("read clues");
     let problems = list.problems.iter().map(|e| e.to_string()).collect();
     (inspector().place_all(&list.clues).expect("place"), problems)
 }
@@ -134,7 +134,8 @@ fn bad_rows_are_located_and_the_rest_go_on() {
 /// Placement must not depend on file order: the same clues reversed give the same answers.
 #[test]
 fn placement_is_deterministic_under_reordering() {
-    let list = redline::formats::clues::read(&dir().join("clues/clues_gbk.csv")).expect("read");
+    let list =
+        redline_core::formats::clues::read(&dir().join("clues/clues_gbk.csv")).expect("read");
     let ins = inspector();
     let a = ins.place_all(&list.clues).expect("place");
     let mut rev = list.clues.clone();

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use geo::BoundingRect;
-use redline::config::Config;
-use redline::crs::{Reprojector, CGCS2000};
-use redline::inspect::{inspect_files, InspectSummary, Inspector, Placement};
+use redline_core::config::Config;
+use redline_core::crs::{Reprojector, CGCS2000};
+use redline_core::inspect::{inspect_files, InspectSummary, Inspector, Placement};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inspect")

@@ -179,7 +179,7 @@ fn import_life_cycle_conflict_and_forms() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let table = redline::formats::shapefile::read(&shp).expect("read back");
+    let table = redline_core::formats::shapefile::read(&shp).expect("read back");
     assert_eq!(table.features.len() as u64, added);
     assert!(table.encoding.as_deref().unwrap_or("").contains("GBK"));
 }

@@ -1,7 +1,9 @@
 //! The ledger: life cycle, import, differences, concurrency, no deletion, look-back, queries.
 
 use chrono::NaiveDate;
-use redline::ledger::{Filter, Ledger, LedgerError, LedgerSettings, NewIssue, Status, TRANSITIONS};
+use redline_core::ledger::{
+    Filter, Ledger, LedgerError, LedgerSettings, NewIssue, Status, TRANSITIONS,
+};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

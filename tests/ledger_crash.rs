@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use redline::ledger::{Filter, Ledger, NewIssue};
+use redline_core::ledger::{Filter, Ledger, NewIssue};
 
 const CHILD_ENV: &str = "REDLINE_LEDGER_CRASH_CHILD";
 const N: usize = 200_000;

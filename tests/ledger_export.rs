@@ -2,8 +2,8 @@
 //! UTF-8 attributes), read back with the crate's own readers.
 
 use chrono::NaiveDate;
-use redline::formats::shapefile::DbfEncoding;
-use redline::ledger::{ExportGeometry, Filter, Ledger, LedgerSettings, NewIssue, Status};
+use redline_core::formats::shapefile::DbfEncoding;
+use redline_core::ledger::{ExportGeometry, Filter, Ledger, LedgerSettings, NewIssue, Status};
 
 const PATCH: &str = r#"{"type":"Polygon","coordinates":[[[117.2,29.3],[117.201,29.3],[117.201,29.301],[117.2,29.301],[117.2,29.3]]]}"#;
 
@@ -76,7 +76,7 @@ fn ledger(dir: &tempfile::TempDir) -> Ledger {
     l
 }
 
-fn value<'a>(t: &'a redline::formats::FeatureTable, feature: usize, field: &str) -> &'a str {
+fn value<'a>(t: &'a redline_core::formats::FeatureTable, feature: usize, field: &str) -> &'a str {
     let k = t
         .field_index(field)
         .unwrap_or_else(|| panic!("no field {field}"));
@@ -92,7 +92,7 @@ fn geojson_with_patches_and_points() {
         .export_geojson(&path, &Filter::default(), ExportGeometry::Patches)
         .unwrap();
     assert_eq!(n, 3);
-    let t = redline::formats::geojson::read(&path).unwrap();
+    let t = redline_core::formats::geojson::read(&path).unwrap();
     assert_eq!(t.features.len(), 3);
     assert!(matches!(t.features[0].geometry, geo::Geometry::Polygon(_)));
     assert!(matches!(t.features[1].geometry, geo::Geometry::Point(_)));
@@ -111,7 +111,7 @@ fn geojson_with_patches_and_points() {
         .export_geojson(&path, &Filter::default(), ExportGeometry::Points)
         .unwrap();
     assert_eq!(n, 3);
-    let t = redline::formats::geojson::read(&path).unwrap();
+    let t = redline_core::formats::geojson::read(&path).unwrap();
     match &t.features[0].geometry {
         geo::Geometry::Point(p) => assert_eq!((p.x(), p.y()), (117.2005, 29.3005)),
         other => panic!("{other:?}"),
@@ -142,7 +142,7 @@ fn shapefile_points_gbk_and_patches() {
     assert!(dbf.windows(gbk_name.len()).any(|w| w == &gbk_name[..]));
     let prj = std::fs::read_to_string(path.with_extension("prj")).unwrap();
     assert!(prj.contains("China") && prj.contains("2000"), "{prj}");
-    let t = redline::formats::shapefile::read(&path).unwrap();
+    let t = redline_core::formats::shapefile::read(&path).unwrap();
     assert_eq!(t.features.len(), 3);
     for f in &t.fields {
         assert!(f.len() <= 10, "{f}");
@@ -167,7 +167,7 @@ fn shapefile_points_gbk_and_patches() {
         )
         .unwrap();
     assert_eq!(n, 1);
-    let t = redline::formats::shapefile::read(&path).unwrap();
+    let t = redline_core::formats::shapefile::read(&path).unwrap();
     assert_eq!(t.features.len(), 1);
     assert!(matches!(
         t.features[0].geometry,

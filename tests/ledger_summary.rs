@@ -3,7 +3,7 @@
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::NaiveDate;
-use redline::ledger::{
+use redline_core::ledger::{
     CsvEncoding, Filter, Ledger, LedgerSettings, NewIssue, Sheet, Status, SummaryRow,
 };
 

@@ -1,15 +1,15 @@
 //! Known-answer tests of the parcel review on the committed fixtures (`fixtures/review/`).
 //!
-//! Every expected figure comes from `redline::generate::known::known_answers()`: literals worked
+//! Every expected figure comes from `redline_testdata::known::known_answers()`: literals worked
 //! by hand from the designed rectangles (width × height), written down in
 //! `fixtures/review/EXPECTED.md` — never copied from the program's output.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use redline::config::Config;
-use redline::generate::known::{known_answers, KnownAnswer};
-use redline::review::{report::Report, Reviewer};
+use redline_core::config::Config;
+use redline_core::review::{report::Report, Reviewer};
+use redline_testdata::known::{known_answers, KnownAnswer};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/review")
@@ -35,7 +35,7 @@ fn review_all() -> Report {
     let reviewer = Reviewer::load(config).expect("layers");
     let mut parcels = Vec::new();
     for f in parcel_files() {
-        parcels.extend(redline::formats::read_parcels(&f).expect("parcels"));
+        parcels.extend(redline_core::formats::read_parcels(&f).expect("parcels"));
     }
     reviewer.review(parcels).expect("review")
 }
@@ -131,7 +131,7 @@ fn check(case: &KnownAnswer, report: &Report) -> Vec<String> {
     let mut codes: Vec<&str> = p
         .findings
         .iter()
-        .filter(|f| f.severity != redline::Severity::Info)
+        .filter(|f| f.severity != redline_core::Severity::Info)
         .map(|f| f.code.as_str())
         .collect();
     codes.sort_unstable();

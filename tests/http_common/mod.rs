@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use redline::config::{Config, Role, TokenConfig};
-use redline::http::{auth::token_hash, demo, AppState, Limits};
+use redline_core::config::{Config, Role, TokenConfig};
+use redline_http::{auth::token_hash, demo, AppState, Limits};
 use tower::ServiceExt;
 
 /// (token name, token, role, county scope)
@@ -64,7 +64,7 @@ pub fn env() -> Env {
 
 impl Env {
     pub fn app(&self) -> Router {
-        redline::http::app(self.state.clone())
+        redline_http::app(self.state.clone())
     }
 }
 

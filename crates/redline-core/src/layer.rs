@@ -1,0 +1,463 @@
+//! A layer: features reprojected into the working CRS, with their attributes and an R-tree,
+//! built once at load. Every check asks the index for candidates, then tests exactly.
+
+use std::path::{Path, PathBuf};
+
+use geo::{BoundingRect, MultiPolygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use sha2::{Digest, Sha256};
+
+use crate::config::LayerConfig;
+use crate::crs::Reprojector;
+use crate::formats::{self, FeatureTable};
+use crate::geometry::overlay::{vertex_count, CLIP_ABOVE_VERTICES};
+use crate::geometry::prepared::PreparedPolygon;
+use crate::{Error, Result};
+
+/// An R-tree entry: a feature's envelope with the feature's index.
+pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// One polygon feature of a layer, in the working CRS.
+#[derive(Clone, Debug)]
+pub struct Feature {
+    /// The value of the layer's `id_field`, or the 1-based position in the file.
+    pub id: String,
+    pub geometry: MultiPolygon<f64>,
+    /// Attribute values, in the order of [`Layer::fields`].
+    pub values: Vec<String>,
+}
+
+/// A loaded layer.
+#[derive(Debug)]
+pub struct Layer {
+    pub config: LayerConfig,
+    pub fields: Vec<String>,
+    pub features: Vec<Feature>,
+    pub index: RTree<IndexEntry>,
+    /// For features with many vertices (a red line, a reserve): the stripe edge index, so that
+    /// a parcel that no edge comes near is decided without an overlay.
+    pub prepared: Vec<Option<PreparedPolygon>>,
+    /// sha256 of the layer's files (main file and side-cars), hex.
+    pub sha256: String,
+    /// The CRS the file was in.
+    pub source_crs: String,
+    /// How attribute text was decoded.
+    pub encoding: Option<String>,
+}
+
+/// A box in CGCS2000 longitude and latitude (degrees).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LonLatBox {
+    /// West edge.
+    pub min_lon: f64,
+    /// South edge.
+    pub min_lat: f64,
+    /// East edge.
+    pub max_lon: f64,
+    /// North edge.
+    pub max_lat: f64,
+}
+
+/// The answer of [`Layer::features_in_lonlat_box`].
+#[derive(Clone, Debug)]
+pub struct BoxFeatures {
+    /// The features, in lon/lat, with their id and attributes.
+    pub features: Vec<geojson::Feature>,
+    /// True when more features meet the box than were answered.
+    pub truncated: bool,
+}
+
+/// The files that make up a layer: the main file plus a shapefile's side-cars.
+pub fn layer_files(path: &Path) -> Vec<PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    if formats::Kind::of(path) == Some(formats::Kind::Shapefile) {
+        for ext in ["shx", "dbf", "prj", "cpg"] {
+            let p = path.with_extension(ext);
+            if p.exists() {
+                files.push(p);
+            }
+        }
+    }
+    files
+}
+
+/// sha256 over the layer's files, in a fixed order, each prefixed by its extension and length.
+/// The files are streamed, never held in memory whole.
+pub fn layer_sha256(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    for f in layer_files(path) {
+        let mut file = std::fs::File::open(&f).map_err(|e| Error::io(&f, e))?;
+        let len = file.metadata().map_err(|e| Error::io(&f, e))?.len();
+        h.update(
+            f.extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        h.update(len.to_le_bytes());
+        let mut read = 0u64;
+        loop {
+            let n = file.read(&mut buf).map_err(|e| Error::io(&f, e))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            read += n as u64;
+        }
+        if read != len {
+            return Err(Error::input(
+                &f,
+                0,
+                "文件在读取时被修改 (the file changed while it was read)",
+            ));
+        }
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn envelope(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
+    let r = mp.bounding_rect()?;
+    Some(Rectangle::from_corners(
+        [r.min().x, r.min().y],
+        [r.max().x, r.max().y],
+    ))
+}
+
+impl Layer {
+    /// Read the layer's file, reproject every feature once into `working_crs`, index it.
+    pub fn load(config: &LayerConfig, working_crs: &str) -> Result<Layer> {
+        let table = formats::read_features(&config.path)?;
+        let sha256 = layer_sha256(&config.path)?;
+        Layer::from_table(config, table, working_crs, sha256)
+    }
+
+    /// Build a layer from a table already read (e.g. an upload).
+    pub fn from_table(
+        config: &LayerConfig,
+        table: FeatureTable,
+        working_crs: &str,
+        sha256: String,
+    ) -> Result<Layer> {
+        let source_crs = match (&table.crs, &config.crs) {
+            (Some(c), _) => c.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => {
+                return Err(Error::input(
+                    &config.path,
+                    0,
+                    format!(
+                    "图层 {} 未说明坐标系 (no .prj): add `crs = \"EPSG:…\"` to its [[layer]] entry",
+                    config.name
+                ),
+                ))
+            }
+        };
+        let reproject = Reprojector::new(&source_crs, working_crs)
+            .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;
+        let id_idx = match &config.id_field {
+            Some(f) => Some(table.field_index(f).ok_or_else(|| Error::Config {
+                file: config.path.clone(),
+                line: 0,
+                message: format!(
+                    "图层 {} 没有字段 {f:?} (id_field not found; fields: {})",
+                    config.name,
+                    table.fields.join(", ")
+                ),
+            })?),
+            None => None,
+        };
+        for (key, f) in [
+            ("class_field", &config.class_field),
+            ("reserve_field", &config.reserve_field),
+            ("zone_field", &config.zone_field),
+            ("level_field", &config.level_field),
+            ("type_field", &config.type_field),
+            ("code_field", &config.code_field),
+            ("name_field", &config.name_field),
+        ] {
+            if let Some(f) = f {
+                if table.field_index(f).is_none() {
+                    return Err(Error::Config {
+                        file: config.path.clone(),
+                        line: 0,
+                        message: format!(
+                            "图层 {}: {key} {f:?} 不在文件中 (field not found; fields: {})",
+                            config.name,
+                            table.fields.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        let mut features = Vec::with_capacity(table.features.len());
+        for (i, raw) in table.features.into_iter().enumerate() {
+            let geometry = match raw.geometry {
+                geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
+                geo::Geometry::MultiPolygon(mp) => mp,
+                other => {
+                    return Err(Error::input(
+                        &config.path,
+                        0,
+                        format!(
+                            "图层 {} 第 {} 个要素不是面 (feature {} is a {}, not a polygon)",
+                            config.name,
+                            i + 1,
+                            i + 1,
+                            formats::geometry_kind(&other)
+                        ),
+                    ))
+                }
+            };
+            let id = id_idx
+                .and_then(|k| raw.values.get(k))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| (i + 1).to_string());
+            features.push(Feature {
+                id,
+                geometry,
+                values: raw.values,
+            });
+        }
+        if !reproject.is_identity() {
+            reproject_features(&mut features, &source_crs, working_crs, config)?;
+        }
+        let entries: Vec<IndexEntry> = features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| envelope(&f.geometry).map(|e| GeomWithData::new(e, i)))
+            .collect();
+        let prepared = {
+            use rayon::prelude::*;
+            features
+                .par_iter()
+                .map(|f| {
+                    (vertex_count(&f.geometry) > CLIP_ABOVE_VERTICES)
+                        .then(|| PreparedPolygon::new(&f.geometry))
+                })
+                .collect()
+        };
+        Ok(Layer {
+            config: config.clone(),
+            fields: table.fields,
+            features,
+            index: RTree::bulk_load(entries),
+            prepared,
+            sha256,
+            source_crs,
+            encoding: table.encoding,
+        })
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// True when the layer has no feature.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// Indices of the features whose envelope meets the box `[min, max]`, in ascending order.
+    pub fn candidates(&self, min: [f64; 2], max: [f64; 2]) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .map(|e| e.data)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The features that meet a CGCS2000 lon/lat box, in lon/lat, at most `max` of them (in
+    /// feature order). The box's outline is densified and projected into the working CRS, so
+    /// its envelope there holds the whole box.
+    ///
+    /// A box that cannot be projected is an input error naming `bbox`; a feature that cannot be
+    /// projected back is a CRS error (internal: the layer loaded, so it should convert).
+    pub fn features_in_lonlat_box(
+        &self,
+        working_crs: &str,
+        bbox: LonLatBox,
+        max: usize,
+    ) -> Result<BoxFeatures> {
+        let to_w = Reprojector::new(crate::crs::CGCS2000, working_crs)?;
+        let to_ll = Reprojector::new(working_crs, crate::crs::CGCS2000)?;
+        let LonLatBox {
+            min_lon: a,
+            min_lat: b,
+            max_lon: c,
+            max_lat: d,
+        } = bbox;
+        let mut min = [f64::INFINITY; 2];
+        let mut max_w = [f64::NEG_INFINITY; 2];
+        for i in 0..=16 {
+            let t = f64::from(i) / 16.0;
+            for (lon, lat) in [
+                (a + (c - a) * t, b),
+                (a + (c - a) * t, d),
+                (a, b + (d - b) * t),
+                (c, b + (d - b) * t),
+            ] {
+                let (x, y) = to_w.point(lon, lat).map_err(|e| {
+                    Error::input(
+                        "bbox",
+                        0,
+                        format!("无法转换到工作坐标系 (cannot project): {e}"),
+                    )
+                })?;
+                min = [min[0].min(x), min[1].min(y)];
+                max_w = [max_w[0].max(x), max_w[1].max(y)];
+            }
+        }
+        let cands = self.candidates(min, max_w);
+        let truncated = cands.len() > max;
+        let mut features = Vec::new();
+        for i in cands.into_iter().take(max) {
+            let f = &self.features[i];
+            let mut g = f.geometry.clone();
+            to_ll.geometry_in_place(&mut g)?;
+            let properties: serde_json::Map<String, serde_json::Value> = self
+                .fields
+                .iter()
+                .zip(&f.values)
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            features.push(geojson::Feature {
+                bbox: None,
+                geometry: Some(geojson::Geometry::new(geojson::Value::from(&g))),
+                id: Some(geojson::feature::Id::String(f.id.clone())),
+                properties: Some(properties),
+                foreign_members: None,
+            });
+        }
+        Ok(BoxFeatures {
+            features,
+            truncated,
+        })
+    }
+
+    /// The value of attribute `field` of feature `i` (case-insensitive field name).
+    pub fn attr(&self, i: usize, field: &str) -> Option<&str> {
+        let k = self
+            .fields
+            .iter()
+            .position(|f| f.eq_ignore_ascii_case(field))?;
+        self.features.get(i)?.values.get(k).map(|s| s.as_str())
+    }
+}
+
+/// Reproject every feature into `working_crs`, in parallel: the features are cut into a few
+/// runs of about equal vertex counts, one per worker, each with its own converter (PROJ
+/// handles are not `Send`). An error names the feature.
+fn reproject_features(
+    features: &mut [Feature],
+    from: &str,
+    to: &str,
+    config: &LayerConfig,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let total: usize = features.iter().map(|f| vertex_count(&f.geometry)).sum();
+    let runs = (rayon::current_num_threads() * 2).max(1);
+    let per_run = total / runs + 1;
+    // Cut into runs: (index of the first feature, the run's features).
+    let mut pieces: Vec<(usize, &mut [Feature])> = Vec::new();
+    let (mut rest, mut first) = (features, 0usize);
+    while !rest.is_empty() {
+        let mut n = 0;
+        let mut vertices = 0;
+        while n < rest.len() && (n == 0 || vertices < per_run) {
+            vertices += vertex_count(&rest[n].geometry);
+            n += 1;
+        }
+        let (head, tail) = rest.split_at_mut(n);
+        pieces.push((first, head));
+        first += n;
+        rest = tail;
+    }
+    pieces.into_par_iter().try_for_each(|(first, run)| {
+        let r = Reprojector::new(from, to)
+            .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;
+        for (k, f) in run.iter_mut().enumerate() {
+            r.geometry_in_place(&mut f.geometry).map_err(|e| {
+                Error::input(
+                    &config.path,
+                    0,
+                    format!("图层 {} 要素 {}: {e}", config.name, first + k + 1),
+                )
+            })?;
+        }
+        Ok(())
+    })
+}
+
+/// Load several layers in parallel (each thread builds its own PROJ handle).
+pub fn load_all(configs: &[&LayerConfig], working_crs: &str) -> Result<Vec<Layer>> {
+    use rayon::prelude::*;
+    configs
+        .par_iter()
+        .map(|c| Layer::load(c, working_crs))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::formats::RawFeature;
+    use geo::{polygon, Geometry};
+
+    fn layer_config(dir: &Path) -> LayerConfig {
+        std::fs::write(dir.join("l.geojson"), "{}").expect("write");
+        let text = "working_crs = \"EPSG:4527\"\n[[layer]]\nname = \"l\"\npath = \"l.geojson\"\nrule = \"forbid\"\ncrs = \"EPSG:4490\"\n";
+        let config = Config::parse(text, &dir.join("p.toml")).expect("config");
+        config.layers[0].clone()
+    }
+
+    fn table(bad: Option<usize>) -> FeatureTable {
+        let features = (0..300)
+            .map(|i| {
+                let (x, y) = (117.0 + i as f64 * 1e-3, if Some(i) == bad { f64::NAN } else { 29.3 });
+                RawFeature {
+                    geometry: Geometry::Polygon(polygon![
+                        (x: x, y: y), (x: x + 1e-4, y: y), (x: x + 1e-4, y: y + 1e-4), (x: x, y: y + 1e-4),
+                    ]),
+                    values: vec![],
+                }
+            })
+            .collect();
+        FeatureTable {
+            crs: None,
+            fields: vec![],
+            features,
+            encoding: None,
+        }
+    }
+
+    /// The features are reprojected in parallel runs: each lands exactly where one converter
+    /// puts it, in its own place, and a feature that cannot be converted is named.
+    #[test]
+    fn parallel_reprojection_is_exact_and_names_the_bad_feature() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let config = layer_config(d.path());
+        let one = Reprojector::new("EPSG:4490", "EPSG:4527").expect("proj");
+        let layer =
+            Layer::from_table(&config, table(None), "EPSG:4527", "x".into()).expect("layer");
+        assert_eq!(layer.len(), 300);
+        for (i, f) in layer.features.iter().enumerate() {
+            let first = f.geometry.0[0].exterior().0[0];
+            let (x, y) = one.point(117.0 + i as f64 * 1e-3, 29.3).expect("point");
+            assert_eq!((first.x, first.y), (x, y), "feature {}", i + 1);
+        }
+        let err =
+            Layer::from_table(&config, table(Some(149)), "EPSG:4527", "x".into()).expect_err("NaN");
+        assert!(err.to_string().contains("要素 150"), "{err}");
+    }
+}

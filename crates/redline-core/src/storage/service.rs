@@ -1,0 +1,728 @@
+//! The service database (`service.sqlite` in the data folder): stored reviews, the decisions on
+//! them, uploaded layer versions and the audit log. Decisions, layer versions and the audit log
+//! are append-only (triggers abort every UPDATE and DELETE); a decision is superseded by a later
+//! one, never overwritten.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{StorageError, StorageResult};
+use serde::{Deserialize, Serialize};
+
+/// The schema; every statement is idempotent.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    county_code TEXT,
+    county TEXT,
+    files TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    parcels INTEGER NOT NULL,
+    pass INTEGER NOT NULL,
+    warn INTEGER NOT NULL,
+    fail INTEGER NOT NULL,
+    invalid INTEGER NOT NULL,
+    layer_versions TEXT NOT NULL,
+    report TEXT NOT NULL,
+    geojson TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_created ON reviews(created_at);
+CREATE TABLE IF NOT EXISTS review_decisions (
+    id INTEGER PRIMARY KEY,
+    review_id INTEGER NOT NULL REFERENCES reviews(id),
+    decision TEXT NOT NULL,
+    decision_cn TEXT NOT NULL,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT NOT NULL,
+    supersedes INTEGER REFERENCES review_decisions(id)
+);
+CREATE INDEX IF NOT EXISTS decisions_review ON review_decisions(review_id);
+CREATE TABLE IF NOT EXISTS layer_versions (
+    id INTEGER PRIMARY KEY,
+    layer TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,
+    features INTEGER NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    UNIQUE (layer, version)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    token_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
+    BEGIN SELECT RAISE(ABORT, 'reviews are never changed'); END;
+CREATE TRIGGER IF NOT EXISTS reviews_no_delete BEFORE DELETE ON reviews
+    BEGIN SELECT RAISE(ABORT, 'reviews are never deleted'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON review_decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are superseded, never changed'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON review_decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are never deleted'); END;
+CREATE TRIGGER IF NOT EXISTS layers_no_update BEFORE UPDATE ON layer_versions
+    BEGIN SELECT RAISE(ABORT, 'layer versions are never changed'); END;
+CREATE TRIGGER IF NOT EXISTS layers_no_delete BEFORE DELETE ON layer_versions
+    BEGIN SELECT RAISE(ABORT, 'layer versions are never deleted'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+/// A decision on a stored review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// 通过
+    Approve,
+    /// 不通过
+    Reject,
+    /// 补正 (the applicant must correct and resubmit)
+    Amend,
+}
+
+impl Decision {
+    pub const ALL: [Decision; 3] = [Decision::Approve, Decision::Reject, Decision::Amend];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+            Decision::Amend => "amend",
+        }
+    }
+
+    pub fn label_cn(self) -> &'static str {
+        match self {
+            Decision::Approve => "通过",
+            Decision::Reject => "不通过",
+            Decision::Amend => "补正",
+        }
+    }
+
+    /// Parse a code (`approve`) or a Chinese label (`通过`).
+    pub fn parse(s: &str) -> Option<Decision> {
+        let s = s.trim();
+        Decision::ALL
+            .into_iter()
+            .find(|d| d.as_str().eq_ignore_ascii_case(s) || d.label_cn() == s)
+    }
+}
+
+/// A layer and the version of it that a review or placement used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsedLayer {
+    pub name: String,
+    /// 1 = the file named in the config; each upload adds one.
+    pub version: i64,
+    pub sha256: String,
+}
+
+/// A review to store.
+#[derive(Clone, Debug)]
+pub struct NewReview {
+    pub who: String,
+    pub county_code: Option<String>,
+    pub county: Option<String>,
+    pub files: Vec<String>,
+    pub verdict: String,
+    pub counts: [i64; 5],
+    pub layer_versions: Vec<UsedLayer>,
+    pub report: String,
+    pub geojson: String,
+}
+
+/// A stored review without its report (for lists).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewSummary {
+    pub id: i64,
+    /// UTC, RFC 3339.
+    pub created_at: String,
+    /// The name of the token that submitted it.
+    pub who: String,
+    pub county_code: Option<String>,
+    pub county: Option<String>,
+    pub files: Vec<String>,
+    /// The worst verdict of the batch: pass < warn < fail < invalid.
+    pub verdict: String,
+    pub verdict_cn: String,
+    pub parcels: i64,
+    pub pass: i64,
+    pub warn: i64,
+    pub fail: i64,
+    pub invalid: i64,
+    pub layer_versions: Vec<UsedLayer>,
+    /// The decision in force (the latest), if any.
+    pub decision: Option<DecisionRow>,
+}
+
+/// One row of the append-only decision table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionRow {
+    pub id: i64,
+    pub review_id: i64,
+    pub decision: Decision,
+    pub decision_cn: String,
+    pub who: String,
+    pub at: String,
+    pub note: String,
+    /// The decision this one supersedes.
+    pub supersedes: Option<i64>,
+}
+
+/// Filters of the review list.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewFilter {
+    /// Reviews with at least one parcel of this verdict.
+    pub verdict: Option<String>,
+    /// County code or name.
+    pub county: Option<String>,
+    /// Created on or after this date (YYYY-MM-DD, UTC).
+    pub from: Option<String>,
+    /// Created on or before this date.
+    pub to: Option<String>,
+    /// The decision in force; `none` for undecided reviews.
+    pub decision: Option<String>,
+}
+
+/// An uploaded layer version.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LayerVersionRow {
+    pub layer: String,
+    pub version: i64,
+    pub sha256: String,
+    pub features: i64,
+    pub uploaded_at: String,
+    pub uploaded_by: String,
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// One audit row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub request_id: String,
+    pub token_name: String,
+    pub role: String,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+}
+
+/// The service database.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// Now, UTC, RFC 3339 with milliseconds.
+pub fn now_utc() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+const SUMMARY_COLUMNS: &str = "id, created_at, who, county_code, county, files, verdict, \
+    parcels, pass, warn, fail, invalid, layer_versions";
+
+fn verdict_cn(v: &str) -> &'static str {
+    match v {
+        "pass" => "通过",
+        "warn" => "通过(有警告)",
+        "fail" => "不通过",
+        "invalid" => "图形无效",
+        _ => "",
+    }
+}
+
+fn summary_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewSummary> {
+    let files: String = r.get(5)?;
+    let verdict: String = r.get(6)?;
+    let versions: String = r.get(12)?;
+    Ok(ReviewSummary {
+        id: r.get(0)?,
+        created_at: r.get(1)?,
+        who: r.get(2)?,
+        county_code: r.get(3)?,
+        county: r.get(4)?,
+        files: serde_json::from_str(&files).unwrap_or_default(),
+        verdict_cn: verdict_cn(&verdict).to_string(),
+        verdict,
+        parcels: r.get(7)?,
+        pass: r.get(8)?,
+        warn: r.get(9)?,
+        fail: r.get(10)?,
+        invalid: r.get(11)?,
+        layer_versions: serde_json::from_str(&versions).unwrap_or_default(),
+        decision: None,
+    })
+}
+
+fn decision_from_row(r: &rusqlite::Row) -> rusqlite::Result<DecisionRow> {
+    let code: String = r.get(2)?;
+    Ok(DecisionRow {
+        id: r.get(0)?,
+        review_id: r.get(1)?,
+        decision: Decision::parse(&code).unwrap_or(Decision::Amend),
+        decision_cn: r.get(3)?,
+        who: r.get(4)?,
+        at: r.get(5)?,
+        note: r.get(6)?,
+        supersedes: r.get(7)?,
+    })
+}
+
+const DECISION_COLUMNS: &str = "id, review_id, decision, decision_cn, who, at, note, supersedes";
+
+/// SQL of the decision in force of review `reviews.id`.
+const LATEST_DECISION: &str = "(SELECT decision FROM review_decisions d WHERE d.review_id = reviews.id ORDER BY d.id DESC LIMIT 1)";
+
+impl Store {
+    /// Open (or create) the database at `path`.
+    pub fn open(path: &Path) -> StorageResult<Store> {
+        let open = |e: rusqlite::Error| StorageError::Open {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        };
+        let conn = Connection::open(path).map_err(open)?;
+        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+            .map_err(open)?;
+        conn.execute_batch(
+            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .map_err(open)?;
+        conn.execute_batch(SCHEMA).map_err(open)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (each write is one statement
+        // or one transaction), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Store a review; returns its id and creation time.
+    pub fn insert_review(&self, r: &NewReview) -> StorageResult<(i64, String)> {
+        let at = now_utc();
+        let files = serde_json::to_string(&r.files).unwrap_or_else(|_| "[]".into());
+        let versions = serde_json::to_string(&r.layer_versions).unwrap_or_else(|_| "[]".into());
+        let c = self.conn();
+        c.execute(
+            "INSERT INTO reviews (created_at, who, county_code, county, files, verdict, parcels, \
+             pass, warn, fail, invalid, layer_versions, report, geojson) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                at,
+                r.who,
+                r.county_code,
+                r.county,
+                files,
+                r.verdict,
+                r.counts[0],
+                r.counts[1],
+                r.counts[2],
+                r.counts[3],
+                r.counts[4],
+                versions,
+                r.report,
+                r.geojson
+            ],
+        )?;
+        Ok((c.last_insert_rowid(), at))
+    }
+
+    /// A stored review: its summary, the report JSON text and the GeoJSON text.
+    pub fn review(&self, id: i64) -> StorageResult<Option<(ReviewSummary, String, String)>> {
+        let c = self.conn();
+        let row = c
+            .query_row(
+                &format!("SELECT {SUMMARY_COLUMNS}, report, geojson FROM reviews WHERE id = ?1"),
+                [id],
+                |r| Ok((summary_from_row(r)?, r.get(13)?, r.get(14)?)),
+            )
+            .optional()?;
+        drop(c);
+        match row {
+            Some((mut s, report, geojson)) => {
+                s.decision = self.decisions(id)?.pop();
+                Ok(Some((s, report, geojson)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn where_clause(f: &ReviewFilter) -> (String, Vec<Value>) {
+        let mut conds: Vec<String> = Vec::new();
+        let mut vals: Vec<Value> = Vec::new();
+        if let Some(v) = &f.verdict {
+            // The column name comes from a fixed list, never from the request.
+            if let Some(col) = ["pass", "warn", "fail", "invalid"]
+                .into_iter()
+                .find(|c| c == v)
+            {
+                conds.push(format!("{col} > 0"));
+            }
+        }
+        if let Some(c) = &f.county {
+            conds.push("(county_code = ? OR county = ?)".into());
+            vals.push(Value::Text(c.clone()));
+            vals.push(Value::Text(c.clone()));
+        }
+        if let Some(d) = &f.from {
+            conds.push("substr(created_at, 1, 10) >= ?".into());
+            vals.push(Value::Text(d.clone()));
+        }
+        if let Some(d) = &f.to {
+            conds.push("substr(created_at, 1, 10) <= ?".into());
+            vals.push(Value::Text(d.clone()));
+        }
+        if let Some(d) = &f.decision {
+            if d == "none" {
+                conds.push(format!("{LATEST_DECISION} IS NULL"));
+            } else {
+                conds.push(format!("{LATEST_DECISION} = ?"));
+                vals.push(Value::Text(d.clone()));
+            }
+        }
+        if conds.is_empty() {
+            (String::new(), vals)
+        } else {
+            (format!(" WHERE {}", conds.join(" AND ")), vals)
+        }
+    }
+
+    /// Reviews matching `f`, newest first: (total, page).
+    pub fn list_reviews(
+        &self,
+        f: &ReviewFilter,
+        offset: usize,
+        limit: usize,
+    ) -> StorageResult<(usize, Vec<ReviewSummary>)> {
+        let (w, vals) = Self::where_clause(f);
+        let c = self.conn();
+        let total: i64 = c.query_row(
+            &format!("SELECT COUNT(*) FROM reviews{w}"),
+            rusqlite::params_from_iter(vals.iter()),
+            |r| r.get(0),
+        )?;
+        let mut page_vals = vals.clone();
+        page_vals.push(Value::Integer(limit as i64));
+        page_vals.push(Value::Integer(offset as i64));
+        let mut stmt = c.prepare(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM reviews{w} ORDER BY id DESC LIMIT ? OFFSET ?"
+        ))?;
+        let mut rows: Vec<ReviewSummary> = stmt
+            .query_map(
+                rusqlite::params_from_iter(page_vals.iter()),
+                summary_from_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        drop(c);
+        for r in &mut rows {
+            r.decision = self.decisions(r.id)?.pop();
+        }
+        Ok((total as usize, rows))
+    }
+
+    /// Record a decision; it supersedes the one in force.
+    pub fn add_decision(
+        &self,
+        review_id: i64,
+        decision: Decision,
+        who: &str,
+        note: &str,
+    ) -> StorageResult<DecisionRow> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        let prev: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM review_decisions WHERE review_id = ?1 ORDER BY id DESC LIMIT 1",
+                [review_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.execute(
+            "INSERT INTO review_decisions (review_id, decision, decision_cn, who, at, note, supersedes) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                review_id,
+                decision.as_str(),
+                decision.label_cn(),
+                who,
+                now_utc(),
+                note,
+                prev
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let row = tx.query_row(
+            &format!("SELECT {DECISION_COLUMNS} FROM review_decisions WHERE id = ?1"),
+            [id],
+            decision_from_row,
+        )?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// All decisions on a review, oldest first (the last is in force).
+    pub fn decisions(&self, review_id: i64) -> StorageResult<Vec<DecisionRow>> {
+        let c = self.conn();
+        let mut stmt = c.prepare(&format!(
+            "SELECT {DECISION_COLUMNS} FROM review_decisions WHERE review_id = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([review_id], decision_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Record an uploaded layer version.
+    pub fn add_layer_version(&self, row: &LayerVersionRow) -> StorageResult<()> {
+        self.conn().execute(
+            "INSERT INTO layer_versions (layer, version, sha256, path, features, uploaded_at, uploaded_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                row.layer,
+                row.version,
+                row.sha256,
+                row.path,
+                row.features,
+                row.uploaded_at,
+                row.uploaded_by
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Uploaded versions of a layer, oldest first.
+    pub fn layer_versions(&self, layer: &str) -> StorageResult<Vec<LayerVersionRow>> {
+        let c = self.conn();
+        let mut stmt = c.prepare(
+            "SELECT layer, version, sha256, features, uploaded_at, uploaded_by, path \
+             FROM layer_versions WHERE layer = ?1 ORDER BY version",
+        )?;
+        let rows = stmt
+            .query_map([layer], |r| {
+                Ok(LayerVersionRow {
+                    layer: r.get(0)?,
+                    version: r.get(1)?,
+                    sha256: r.get(2)?,
+                    features: r.get(3)?,
+                    uploaded_at: r.get(4)?,
+                    uploaded_by: r.get(5)?,
+                    path: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Append an audit row.
+    #[allow(clippy::too_many_arguments)]
+    pub fn audit(
+        &self,
+        request_id: &str,
+        token_name: &str,
+        role: &str,
+        method: &str,
+        path: &str,
+        status: u16,
+    ) -> StorageResult<()> {
+        self.conn().execute(
+            "INSERT INTO audit (at, request_id, token_name, role, method, path, status) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                now_utc(),
+                request_id,
+                token_name,
+                role,
+                method,
+                path,
+                status
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The audit log, newest first: (total, page).
+    pub fn audit_log(&self, offset: usize, limit: usize) -> StorageResult<(usize, Vec<AuditRow>)> {
+        let c = self.conn();
+        let total: i64 = c.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))?;
+        let mut stmt = c.prepare(
+            "SELECT id, at, request_id, token_name, role, method, path, status FROM audit \
+             ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![limit as i64, offset as i64], |r| {
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    request_id: r.get(2)?,
+                    token_name: r.get(3)?,
+                    role: r.get(4)?,
+                    method: r.get(5)?,
+                    path: r.get(6)?,
+                    status: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((total as usize, rows))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review(county: &str, counts: [i64; 5]) -> NewReview {
+        NewReview {
+            who: "张三".into(),
+            county_code: Some(county.into()),
+            county: None,
+            files: vec!["a.txt".into()],
+            verdict: "fail".into(),
+            counts,
+            layer_versions: vec![UsedLayer {
+                name: "basic_farmland".into(),
+                version: 1,
+                sha256: "ab".into(),
+            }],
+            report: "{}".into(),
+            geojson: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn decisions_are_superseded_never_overwritten() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let s = Store::open(&d.path().join("s.sqlite")).expect("open");
+        let (id, _) = s
+            .insert_review(&review("360222", [2, 1, 0, 1, 0]))
+            .expect("insert");
+        let a = s
+            .add_decision(id, Decision::Amend, "李四", "补充界址点")
+            .expect("first");
+        let b = s
+            .add_decision(id, Decision::Approve, "王五", "")
+            .expect("second");
+        assert_eq!(a.supersedes, None);
+        assert_eq!(b.supersedes, Some(a.id));
+        let all = s.decisions(id).expect("decisions");
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].decision_cn, "补正");
+        let (summary, _, _) = s.review(id).expect("get").expect("some");
+        assert_eq!(
+            summary.decision.map(|d| d.decision),
+            Some(Decision::Approve)
+        );
+        let c = s.conn();
+        assert!(c
+            .execute("UPDATE review_decisions SET note = 'x'", [])
+            .is_err());
+        assert!(c.execute("DELETE FROM review_decisions", []).is_err());
+        assert!(c.execute("DELETE FROM reviews", []).is_err());
+    }
+
+    /// Table test of the list filters over three reviews.
+    #[test]
+    fn list_filters() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let s = Store::open(&d.path().join("s.sqlite")).expect("open");
+        let (a, _) = s
+            .insert_review(&review("360222", [1, 1, 0, 0, 0]))
+            .expect("a");
+        let (b, _) = s
+            .insert_review(&review("360281", [2, 0, 0, 2, 0]))
+            .expect("b");
+        let (c, _) = s
+            .insert_review(&review("360222", [1, 0, 0, 0, 1]))
+            .expect("c");
+        s.add_decision(b, Decision::Reject, "x", "")
+            .expect("decide");
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let cases: Vec<(ReviewFilter, Vec<i64>)> = vec![
+            (ReviewFilter::default(), vec![c, b, a]),
+            (
+                ReviewFilter {
+                    verdict: Some("fail".into()),
+                    ..Default::default()
+                },
+                vec![b],
+            ),
+            (
+                ReviewFilter {
+                    county: Some("360222".into()),
+                    ..Default::default()
+                },
+                vec![c, a],
+            ),
+            (
+                ReviewFilter {
+                    decision: Some("none".into()),
+                    ..Default::default()
+                },
+                vec![c, a],
+            ),
+            (
+                ReviewFilter {
+                    decision: Some("reject".into()),
+                    ..Default::default()
+                },
+                vec![b],
+            ),
+            (
+                ReviewFilter {
+                    from: Some(today.clone()),
+                    to: Some(today),
+                    ..Default::default()
+                },
+                vec![c, b, a],
+            ),
+            (
+                ReviewFilter {
+                    to: Some("2000-01-01".into()),
+                    ..Default::default()
+                },
+                vec![],
+            ),
+        ];
+        for (f, want) in cases {
+            let (total, rows) = s.list_reviews(&f, 0, 10).expect("list");
+            assert_eq!(total, want.len(), "{f:?}");
+            assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), want, "{f:?}");
+        }
+        let (total, page) = s
+            .list_reviews(&ReviewFilter::default(), 1, 1)
+            .expect("page");
+        assert_eq!((total, page.len(), page[0].id), (3, 1, b));
+    }
+}
