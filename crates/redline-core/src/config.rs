@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::{Error, Result};
+use crate::error::ErrorKind;
 
-/// What a layer is checked for.
+/// The kind of check a layer takes part in, as written in `rule = "…"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
@@ -60,6 +60,121 @@ impl Rule {
     }
 }
 
+/// An attribute read from a field of the layer, or a constant for a layer that holds one
+/// reserve or one zone only; with both, the field's value wins where it is not empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    /// The field that holds the value.
+    pub field: Option<String>,
+    /// The value for every feature whose field is missing or empty.
+    pub constant: Option<String>,
+}
+
+impl Attribute {
+    /// An attribute read from `field` only.
+    pub fn field(field: &str) -> Self {
+        Attribute {
+            field: Some(field.to_string()),
+            constant: None,
+        }
+    }
+}
+
+/// Where a reserve layer keeps the reserve name, the zone, the level and the type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReserveFields {
+    /// The reserve's name (BHQMC), or one name for the whole layer.
+    pub reserve: Attribute,
+    /// The functional zone (GNFQ: 核心区 …), or one zone for the whole layer.
+    pub zone: Attribute,
+    /// The level (国家级, 省级 …).
+    pub level: Attribute,
+    /// The type of protected area (自然保护区, 森林公园 …).
+    pub kind_field: Option<String>,
+}
+
+/// What a layer is checked for, with the settings that this rule needs and no others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LayerRule {
+    /// 永久基本农田, 生态保护红线: any overlap above the tolerance fails the parcel.
+    Forbid,
+    /// 地质灾害易发区: overlap warns.
+    Avoid,
+    /// 村庄规划建设用地: the parcel must lie inside; the part outside fails.
+    Within,
+    /// 三调地类: the parcel's area per land class, read from `class_field` (DLBM).
+    Classify {
+        /// The field holding the land-class code.
+        class_field: String,
+    },
+    /// 已登记宅基地: overlap with a registered homestead fails (一户一宅).
+    ExistingHomestead,
+    /// 自然保护区功能分区 (Green Shield): reserves and their zones.
+    ReserveZones(ReserveFields),
+    /// 县级行政区 (Green Shield): county outlines with their code and name.
+    County {
+        /// The field holding the county code (XZQDM).
+        code_field: String,
+        /// The field holding the county name (XZQMC).
+        name_field: String,
+    },
+}
+
+impl LayerRule {
+    /// The kind of the rule.
+    pub fn kind(&self) -> Rule {
+        match self {
+            LayerRule::Forbid => Rule::Forbid,
+            LayerRule::Avoid => Rule::Avoid,
+            LayerRule::Within => Rule::Within,
+            LayerRule::Classify { .. } => Rule::Classify,
+            LayerRule::ExistingHomestead => Rule::ExistingHomestead,
+            LayerRule::ReserveZones(_) => Rule::ReserveZones,
+            LayerRule::County { .. } => Rule::County,
+        }
+    }
+
+    /// The rule's name as written in the config.
+    pub fn as_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// Whether the layer takes part in the parcel review.
+    pub fn is_review_rule(&self) -> bool {
+        self.kind().is_review_rule()
+    }
+
+    /// The attribute fields the rule reads, with their config keys (checked against the file
+    /// when the layer loads).
+    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        match self {
+            LayerRule::Classify { class_field } => out.push(("class_field", class_field.as_str())),
+            LayerRule::ReserveZones(r) => {
+                for (key, f) in [
+                    ("reserve_field", &r.reserve.field),
+                    ("zone_field", &r.zone.field),
+                    ("level_field", &r.level.field),
+                    ("type_field", &r.kind_field),
+                ] {
+                    if let Some(f) = f {
+                        out.push((key, f.as_str()));
+                    }
+                }
+            }
+            LayerRule::County {
+                code_field,
+                name_field,
+            } => {
+                out.push(("code_field", code_field.as_str()));
+                out.push(("name_field", name_field.as_str()));
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
 /// One `[[layer]]` entry.
 #[derive(Clone, Debug)]
 pub struct LayerConfig {
@@ -67,26 +182,12 @@ pub struct LayerConfig {
     pub name: String,
     /// Absolute path (the config's `path` resolved against the config file's folder).
     pub path: PathBuf,
-    pub rule: Rule,
+    /// What the layer is checked for, with the rule's settings.
+    pub rule: LayerRule,
     /// Field holding the feature id; the position is used when absent.
     pub id_field: Option<String>,
     /// CRS when the file does not say (no `.prj`).
     pub crs: Option<String>,
-    /// For `classify`: the class code field (DLBM).
-    pub class_field: Option<String>,
-    /// For `reserve_zones`: reserve name, zone, level and type fields.
-    pub reserve_field: Option<String>,
-    pub zone_field: Option<String>,
-    pub level_field: Option<String>,
-    pub type_field: Option<String>,
-    /// For a layer that holds one zone only: that zone (e.g. `核心区`), with `reserve`/`level`
-    /// constants when the file has no such fields.
-    pub zone: Option<String>,
-    pub reserve: Option<String>,
-    pub level: Option<String>,
-    /// For `county`: code and name fields.
-    pub code_field: Option<String>,
-    pub name_field: Option<String>,
     /// 1-based line of the entry in the config file.
     pub line: usize,
 }
@@ -266,6 +367,43 @@ struct RawLayer {
     name_field: Option<String>,
 }
 
+/// A project file that cannot be used. The message names the file, the line and the key
+/// path: `project.toml:20: layer[3].rule: …` (layers counted from 1).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value or a key is wrong.
+    #[error("{}", crate::error::located(.file, *.line, 0, &format!("{}: {}", .key, .message)))]
+    Invalid {
+        /// The project file.
+        file: PathBuf,
+        /// 1-based line; 0 = unknown.
+        line: usize,
+        /// The key path (`working_crs`, `layer[3].rule`, `homestead.max_area_m2`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The project file cannot be read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The project file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ConfigError {
+    /// A project file is the user's to fix; a read failure of it too (it names the file).
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Input
+    }
+}
+
+/// Result with [`ConfigError`].
+pub type ConfigResult<T> = std::result::Result<T, ConfigError>;
+
 /// The 1-based line of a byte offset in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -276,42 +414,85 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The key path of the 1-based `line` of a TOML text: the table it lies in (`layer[2]` for the
+/// second `[[layer]]`, `homestead` for `[homestead]`) and the key written on that line.
+fn key_path_at(text: &str, line: usize) -> String {
+    let mut table = String::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut key = String::new();
+    for (i, l) in text.lines().enumerate().take(line.max(1)) {
+        let t = l.trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = name.trim().to_string();
+            let n = counts.entry(name.clone()).or_default();
+            *n += 1;
+            table = format!("{name}[{n}]");
+            key.clear();
+        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            table = name.trim().to_string();
+            key.clear();
+        } else if i + 1 == line {
+            key = t
+                .split_once('=')
+                .map(|(k, _)| k.trim().trim_matches('"').to_string())
+                .unwrap_or_default();
+        }
+    }
+    match (table.is_empty(), key.is_empty()) {
+        (true, true) => "(file)".to_string(),
+        (true, false) => key,
+        (false, true) => table,
+        (false, false) => format!("{table}.{key}"),
+    }
+}
+
 impl Config {
     /// Read and check a config file.
-    pub fn load(path: &Path) -> Result<Config> {
-        let bytes = crate::error::read_file(path)?;
-        let text = String::from_utf8(bytes).map_err(|e| Error::Config {
+    pub fn load(path: &Path) -> ConfigResult<Config> {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Invalid {
             file: path.to_path_buf(),
             line: 0,
+            key: "(file)".into(),
             message: format!("配置文件不是 UTF-8 (not UTF-8): {e}"),
         })?;
         Config::parse(&text, path)
     }
 
     /// Parse config text; `file` is the config's path (layer paths resolve against its folder).
-    pub fn parse(text: &str, file: &Path) -> Result<Config> {
-        let err = |line: usize, message: String| Error::Config {
+    pub fn parse(text: &str, file: &Path) -> ConfigResult<Config> {
+        let err = |line: usize, key: String, message: String| ConfigError::Invalid {
             file: file.to_path_buf(),
             line,
+            key,
             message,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-            err(line, e.message().trim().to_string())
+            err(
+                line,
+                key_path_at(text, line),
+                e.message().trim().to_string(),
+            )
         })?;
         let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
         let working_crs = crate::crs::normalize(raw.working_crs.get_ref());
         if working_crs.is_empty() {
             return Err(err(
                 line_of(text, raw.working_crs.span().start),
-                "working_crs: 不能为空 (must name a planar CRS, e.g. EPSG:4527)".into(),
+                "working_crs".into(),
+                "不能为空 (must name a planar CRS, e.g. EPSG:4527)".into(),
             ));
         }
         if let Some(max) = raw.homestead.max_area_m2 {
             if !(max.is_finite() && max > 0.0) {
                 return Err(err(
                     find_key_line(text, "max_area_m2"),
-                    format!("homestead.max_area_m2: 必须为正数 (must be positive), got {max}"),
+                    "homestead.max_area_m2".into(),
+                    format!("必须为正数 (must be positive), got {max}"),
                 ));
             }
         }
@@ -321,15 +502,15 @@ impl Config {
             if !matches!(c, "农用地" | "建设用地" | "未利用地") {
                 return Err(err(
                     line_of(text, cat.span().start),
-                    format!(
-                        "land_class_categories.{code}: 必须是 农用地/建设用地/未利用地, got {c:?}"
-                    ),
+                    format!("land_class_categories.{code}"),
+                    format!("必须是 农用地/建设用地/未利用地, got {c:?}"),
                 ));
             }
             categories.insert(code.clone(), c.to_string());
         }
         let mut layers: Vec<LayerConfig> = Vec::new();
-        for spanned in raw.layers {
+        for (index, spanned) in raw.layers.into_iter().enumerate() {
+            let at = format!("layer[{}]", index + 1);
             let line = line_of(text, spanned.span().start);
             let l = spanned.into_inner();
             let name = l.name.get_ref().trim().to_string();
@@ -337,62 +518,43 @@ impl Config {
             if name.is_empty() {
                 return Err(err(
                     name_line,
-                    "layer.name: 不能为空 (must not be empty)".into(),
+                    format!("{at}.name"),
+                    "不能为空 (must not be empty)".into(),
                 ));
             }
             if layers.iter().any(|o| o.name == name) {
                 return Err(err(
                     name_line,
-                    format!("layer.name: 图层名称重复 (duplicate layer name) {name:?}"),
+                    format!("{at}.name"),
+                    format!("图层名称重复 (duplicate layer name) {name:?}"),
                 ));
             }
-            let rule = *l.rule.get_ref();
             let rule_line = line_of(text, l.rule.span().start);
-            let need = |field: &Option<String>, key: &str| -> Result<()> {
-                if field.is_none() {
-                    Err(err(
-                        rule_line,
-                        format!("layer.{key}: 规则 {} 需要此项 (required for rule {:?} of layer {name:?})", rule.as_str(), rule.as_str()),
-                    ))
-                } else {
-                    Ok(())
-                }
-            };
-            match rule {
-                Rule::Classify => need(&l.class_field, "class_field")?,
-                Rule::ReserveZones => {
-                    if l.zone_field.is_none() && l.zone.is_none() {
-                        need(&l.zone_field, "zone_field")?;
-                    }
-                    if l.reserve_field.is_none() && l.reserve.is_none() {
-                        need(&l.reserve_field, "reserve_field")?;
-                    }
-                }
-                Rule::County => {
-                    need(&l.code_field, "code_field")?;
-                    need(&l.name_field, "name_field")?;
-                }
-                _ => {}
-            }
+            let rule = l
+                .rule_settings(*l.rule.get_ref())
+                .map_err(|(key, message)| err(rule_line, format!("{at}.{key}"), message))?;
             let rel = l.path.get_ref();
             if rel.trim().is_empty() {
                 return Err(err(
                     line_of(text, l.path.span().start),
-                    "layer.path: 不能为空 (must not be empty)".into(),
+                    format!("{at}.path"),
+                    "不能为空 (must not be empty)".into(),
                 ));
             }
             let path = dir.join(rel);
             if !path.exists() {
                 return Err(err(
                     line_of(text, l.path.span().start),
-                    format!("layer.path: 文件不存在 (file not found) {}", path.display()),
+                    format!("{at}.path"),
+                    format!("文件不存在 (file not found) {}", path.display()),
                 ));
             }
             if let Some(c) = &l.crs {
                 if c.get_ref().trim().is_empty() {
                     return Err(err(
                         line_of(text, c.span().start),
-                        "layer.crs: 不能为空 (must not be empty)".into(),
+                        format!("{at}.crs"),
+                        "不能为空 (must not be empty)".into(),
                     ));
                 }
             }
@@ -402,42 +564,36 @@ impl Config {
                 rule,
                 id_field: l.id_field,
                 crs: l.crs.map(|c| crate::crs::normalize(c.get_ref())),
-                class_field: l.class_field,
-                reserve_field: l.reserve_field,
-                zone_field: l.zone_field,
-                level_field: l.level_field,
-                type_field: l.type_field,
-                zone: l.zone,
-                reserve: l.reserve,
-                level: l.level,
-                code_field: l.code_field,
-                name_field: l.name_field,
                 line,
             });
         }
         let mut tokens: Vec<TokenConfig> = Vec::new();
-        for spanned in raw.tokens {
+        for (index, spanned) in raw.tokens.into_iter().enumerate() {
+            let at = format!("token[{}]", index + 1);
             let line = line_of(text, spanned.span().start);
             let mut t = spanned.into_inner();
             t.name = t.name.trim().to_string();
             t.sha256 = t.sha256.trim().to_ascii_lowercase();
             if t.name.is_empty() {
-                return Err(err(line, "token.name: 不能为空 (must not be empty)".into()));
+                return Err(err(
+                    line,
+                    format!("{at}.name"),
+                    "不能为空 (must not be empty)".into(),
+                ));
             }
             if tokens.iter().any(|o| o.name == t.name) {
                 return Err(err(
                     line,
-                    format!(
-                        "token.name: 令牌名称重复 (duplicate token name) {:?}",
-                        t.name
-                    ),
+                    format!("{at}.name"),
+                    format!("令牌名称重复 (duplicate token name) {:?}", t.name),
                 ));
             }
             if t.sha256.len() != 64 || !t.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(err(
                     line,
+                    format!("{at}.sha256"),
                     format!(
-                        "token.sha256: 须为 64 位十六进制 (must be the sha256 of the token, 64 hex digits) for {:?}",
+                        "须为 64 位十六进制 (must be the sha256 of the token, 64 hex digits) for {:?}",
                         t.name
                     ),
                 ));
@@ -466,6 +622,100 @@ impl Config {
     /// The layers that take part in the parcel review.
     pub fn review_layers(&self) -> impl Iterator<Item = &LayerConfig> {
         self.layers.iter().filter(|l| l.rule.is_review_rule())
+    }
+}
+
+impl RawLayer {
+    /// The rule with its settings; `Err((key, message))` when a setting the rule needs is
+    /// missing or a setting of another rule is given.
+    fn rule_settings(&self, rule: Rule) -> std::result::Result<LayerRule, (String, String)> {
+        let name = self.name.get_ref().trim();
+        let required = |key: &str| {
+            (
+                key.to_string(),
+                format!(
+                    "规则 {} 需要此项 (required for rule {:?} of layer {name:?})",
+                    rule.as_str(),
+                    rule.as_str()
+                ),
+            )
+        };
+        let given: [(&str, bool); 10] = [
+            ("class_field", self.class_field.is_some()),
+            ("reserve_field", self.reserve_field.is_some()),
+            ("zone_field", self.zone_field.is_some()),
+            ("level_field", self.level_field.is_some()),
+            ("type_field", self.type_field.is_some()),
+            ("zone", self.zone.is_some()),
+            ("reserve", self.reserve.is_some()),
+            ("level", self.level.is_some()),
+            ("code_field", self.code_field.is_some()),
+            ("name_field", self.name_field.is_some()),
+        ];
+        let allowed: &[&str] = match rule {
+            Rule::Classify => &["class_field"],
+            Rule::ReserveZones => &[
+                "reserve_field",
+                "zone_field",
+                "level_field",
+                "type_field",
+                "zone",
+                "reserve",
+                "level",
+            ],
+            Rule::County => &["code_field", "name_field"],
+            _ => &[],
+        };
+        if let Some((key, _)) = given.iter().find(|(k, set)| *set && !allowed.contains(k)) {
+            return Err((
+                (*key).to_string(),
+                format!(
+                    "规则 {} 不使用此项 (not a setting of rule {:?}; layer {name:?})",
+                    rule.as_str(),
+                    rule.as_str()
+                ),
+            ));
+        }
+        let attribute = |field: &Option<String>, constant: &Option<String>| Attribute {
+            field: field.clone(),
+            constant: constant.clone(),
+        };
+        Ok(match rule {
+            Rule::Forbid => LayerRule::Forbid,
+            Rule::Avoid => LayerRule::Avoid,
+            Rule::Within => LayerRule::Within,
+            Rule::ExistingHomestead => LayerRule::ExistingHomestead,
+            Rule::Classify => LayerRule::Classify {
+                class_field: self
+                    .class_field
+                    .clone()
+                    .ok_or_else(|| required("class_field"))?,
+            },
+            Rule::ReserveZones => {
+                if self.zone_field.is_none() && self.zone.is_none() {
+                    return Err(required("zone_field"));
+                }
+                if self.reserve_field.is_none() && self.reserve.is_none() {
+                    return Err(required("reserve_field"));
+                }
+                LayerRule::ReserveZones(ReserveFields {
+                    reserve: attribute(&self.reserve_field, &self.reserve),
+                    zone: attribute(&self.zone_field, &self.zone),
+                    level: attribute(&self.level_field, &self.level),
+                    kind_field: self.type_field.clone(),
+                })
+            }
+            Rule::County => LayerRule::County {
+                code_field: self
+                    .code_field
+                    .clone()
+                    .ok_or_else(|| required("code_field"))?,
+                name_field: self
+                    .name_field
+                    .clone()
+                    .ok_or_else(|| required("name_field"))?,
+            },
+        })
     }
 }
 
@@ -498,7 +748,7 @@ mod tests {
         assert_eq!(c.working_crs, "EPSG:4527");
         assert_eq!(c.homestead.max_area_m2, Some(180.0));
         assert_eq!(c.layers.len(), 1);
-        assert_eq!(c.layers[0].rule, Rule::Forbid);
+        assert_eq!(c.layers[0].rule, LayerRule::Forbid);
         assert_eq!(c.layers[0].line, 4);
         assert_eq!(c.tolerances.overlap_m2, 0.01);
     }
@@ -520,16 +770,21 @@ mod tests {
     fn errors_name_line_and_key() {
         let d = dir_with_layer();
         let head = "working_crs = \"EPSG:4527\"\n";
+        // (body after the working_crs line, line, the key path and words the message names)
         let cases: &[(&str, usize, &str)] = &[
-            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"forbidd\"\n", 5, "forbidd"),
-            ("[[layer]]\nname = \"a\"\npath = \"missing.shp\"\nrule = \"forbid\"\n", 4, "layer.path"),
-            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"classify\"\n", 5, "class_field"),
-            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"forbid\"\n[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"avoid\"\n", 7, "duplicate"),
-            ("[homestead]\nmax_area_m2 = -5.0\n", 3, "max_area_m2"),
-            ("[homestead]\nmax_area = 5.0\n", 3, "max_area"),
-            ("[land_class_categories]\n\"1104\" = \"农地\"\n", 3, "1104"),
-            ("[[token]]\nname = \"a\"\nsha256 = \"abc\"\nrole = \"admin\"\n", 2, "token.sha256"),
-            ("[[token]]\nname = \"a\"\nsha256 = \"abc\"\nrole = \"root\"\n", 5, "root"),
+            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"forbidd\"\n", 5, "layer[1].rule: unknown variant `forbidd`"),
+            ("[[layer]]\nname = \"a\"\npath = \"missing.shp\"\nrule = \"forbid\"\n", 4, "layer[1].path: 文件不存在"),
+            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"classify\"\n", 5, "layer[1].class_field: 规则 classify 需要此项"),
+            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"forbid\"\nclass_field = \"DLBM\"\n", 5, "layer[1].class_field: 规则 forbid 不使用此项"),
+            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"county\"\ncode_field = \"XZQDM\"\n", 5, "layer[1].name_field: 规则 county 需要此项"),
+            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"reserve_zones\"\nzone = \"核心区\"\n", 5, "layer[1].reserve_field"),
+            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"forbid\"\n[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"avoid\"\n", 7, "layer[2].name: 图层名称重复 (duplicate"),
+            ("[[layer]]\nname = \"a\"\npath = \"f.geojson\"\nrule = \"forbid\"\n[[layer]]\nname = \"b\"\npath = \"f.geojson\"\nrule = \"avoid\"\nclass = 1\n", 10, "layer[2].class: unknown field `class`"),
+            ("[homestead]\nmax_area_m2 = -5.0\n", 3, "homestead.max_area_m2: 必须为正数"),
+            ("[homestead]\nmax_area = 5.0\n", 3, "homestead.max_area: unknown field `max_area`"),
+            ("[land_class_categories]\n\"1104\" = \"农地\"\n", 3, "land_class_categories.1104"),
+            ("[[token]]\nname = \"a\"\nsha256 = \"abc\"\nrole = \"admin\"\n", 2, "token[1].sha256"),
+            ("[[token]]\nname = \"a\"\nsha256 = \"abc\"\nrole = \"root\"\n", 5, "token[1].role: unknown variant `root`"),
         ];
         for (body, line, key) in cases {
             let text = format!("{head}{body}");

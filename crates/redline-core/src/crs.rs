@@ -14,9 +14,50 @@
 use geo::{Coord, MapCoordsInPlace};
 use proj::Proj;
 
-use crate::{Error, Result};
+use crate::error::ErrorKind;
 
 mod tm;
+
+/// A coordinate system that cannot be used, or a point that cannot be converted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CrsError {
+    /// PROJ cannot build the conversion (an unknown code, a WKT it does not read).
+    #[error("无法建立坐标转换 (cannot convert) {from} → {to}: {detail}")]
+    Definition {
+        /// The source CRS, shortened for messages.
+        from: String,
+        /// The target CRS, shortened.
+        to: String,
+        /// What PROJ said.
+        detail: String,
+    },
+    /// One point could not be converted.
+    #[error("点 ({x}, {y}) 无法从 {from} 转换到 {to}: {detail}")]
+    Point {
+        /// The point as given.
+        x: f64,
+        /// The point as given.
+        y: f64,
+        /// The source CRS, shortened.
+        from: String,
+        /// The target CRS, shortened.
+        to: String,
+        /// What PROJ said, or that the result is not finite.
+        detail: String,
+    },
+}
+
+impl CrsError {
+    /// A CRS or a point comes from the input: its problems are the sender's to fix. A caller
+    /// that builds a conversion between CRSs it has already checked (the working CRS and
+    /// CGCS2000) treats a failure as internal instead.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Input
+    }
+}
+
+/// Result with [`CrsError`].
+pub type CrsResult<T> = std::result::Result<T, CrsError>;
 
 pub use tm::GaussKruger;
 
@@ -134,7 +175,7 @@ pub fn normalize(def: &str) -> String {
 impl Reprojector {
     /// A converter from `from` into `to`. Both may be `EPSG:nnnn`, a PROJ string or WKT
     /// (ESRI `.prj` WKT included).
-    pub fn new(from: &str, to: &str) -> Result<Self> {
+    pub fn new(from: &str, to: &str) -> CrsResult<Self> {
         let (from, to) = (normalize(from), normalize(to));
         if from == to {
             return Ok(Reprojector {
@@ -144,12 +185,10 @@ impl Reprojector {
                 to,
             });
         }
-        let proj = Proj::new_known_crs(&from, &to, None).map_err(|e| {
-            Error::Crs(format!(
-                "无法建立坐标转换 (cannot convert) {} → {}: {e}",
-                short(&from),
-                short(&to)
-            ))
+        let proj = Proj::new_known_crs(&from, &to, None).map_err(|e| CrsError::Definition {
+            from: short(&from),
+            to: short(&to),
+            detail: e.to_string(),
         })?;
         Ok(Reprojector {
             proj: Some(proj),
@@ -166,7 +205,7 @@ impl Reprojector {
 
     /// Convert one point `(x, y)` (easting/longitude first).
     #[inline]
-    pub fn point(&self, x: f64, y: f64) -> Result<(f64, f64)> {
+    pub fn point(&self, x: f64, y: f64) -> CrsResult<(f64, f64)> {
         if let Some(v) = self.analytic.as_ref().and_then(|a| a.point(x, y)) {
             return Ok(v);
         }
@@ -174,25 +213,22 @@ impl Reprojector {
     }
 
     /// Convert one point through PROJ (the general path and the analytic path's fallback).
-    fn proj_point(&self, x: f64, y: f64) -> Result<(f64, f64)> {
+    fn proj_point(&self, x: f64, y: f64) -> CrsResult<(f64, f64)> {
+        let point_error = |detail: String| CrsError::Point {
+            x,
+            y,
+            from: short(&self.from),
+            to: short(&self.to),
+            detail,
+        };
         match &self.proj {
             None => Ok((x, y)),
             Some(p) => {
-                let (a, b) = p.convert((x, y)).map_err(|e| {
-                    Error::Crs(format!(
-                        "点 ({x}, {y}) 无法从 {} 转换到 {}: {e}",
-                        short(&self.from),
-                        short(&self.to)
-                    ))
-                })?;
+                let (a, b) = p.convert((x, y)).map_err(|e| point_error(e.to_string()))?;
                 if a.is_finite() && b.is_finite() {
                     Ok((a, b))
                 } else {
-                    Err(Error::Crs(format!(
-                        "点 ({x}, {y}) 转换结果无效 (not finite) {} → {}",
-                        short(&self.from),
-                        short(&self.to)
-                    )))
+                    Err(point_error("转换结果无效 (not finite)".into()))
                 }
             }
         }
@@ -200,11 +236,11 @@ impl Reprojector {
 
     /// Convert every coordinate of a geometry in place. On the first failure the geometry is
     /// left partly converted and the error names the point.
-    pub fn geometry_in_place<G: MapCoordsInPlace<f64>>(&self, g: &mut G) -> Result<()> {
+    pub fn geometry_in_place<G: MapCoordsInPlace<f64>>(&self, g: &mut G) -> CrsResult<()> {
         if self.proj.is_none() {
             return Ok(());
         }
-        let err: std::cell::RefCell<Option<Error>> = std::cell::RefCell::new(None);
+        let err: std::cell::RefCell<Option<CrsError>> = std::cell::RefCell::new(None);
         let err_ref = &err;
         g.map_coords_in_place(|c: Coord<f64>| {
             if err_ref.borrow().is_some() {

@@ -9,11 +9,105 @@ use rstar::{RTree, AABB};
 use sha2::{Digest, Sha256};
 
 use crate::config::LayerConfig;
-use crate::crs::Reprojector;
-use crate::formats::{self, FeatureTable};
+use crate::crs::{CrsError, Reprojector};
+use crate::error::{ErrorKind, InputError};
+use crate::formats::{self, FeatureTable, FormatError};
 use crate::geometry::overlay::{vertex_count, CLIP_ABOVE_VERTICES};
 use crate::geometry::prepared::PreparedPolygon;
-use crate::{Error, Result};
+
+/// Why a layer cannot be loaded. Every message names the layer and its file.
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    /// The file cannot be read.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// A located problem of the file.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The file names no CRS and the config gives none.
+    #[error("{}: 图层 {layer} 未说明坐标系 (no .prj): add `crs = \"EPSG:…\"` to its [[layer]] entry", .file.display())]
+    NoCrs {
+        /// The layer.
+        layer: String,
+        /// Its file.
+        file: PathBuf,
+    },
+    /// The layer's CRS cannot be converted into the working CRS.
+    #[error("{}: 图层 {layer}: {source}", .file.display())]
+    Crs {
+        /// The layer.
+        layer: String,
+        /// Its file.
+        file: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<CrsError>,
+    },
+    /// A field the config names is not in the file.
+    #[error("{}: 图层 {layer}: {key} {field:?} 不在文件中 (field not found; fields: {})", .file.display(), .fields.join(", "))]
+    Field {
+        /// The layer.
+        layer: String,
+        /// Its file.
+        file: PathBuf,
+        /// The config key (`id_field`, `class_field` …).
+        key: &'static str,
+        /// The field named.
+        field: String,
+        /// The fields the file has.
+        fields: Vec<String>,
+    },
+    /// A feature is not a polygon.
+    #[error("{}: 图层 {layer} 第 {feature} 个要素不是面 (feature {feature} is a {kind}, not a polygon)", .file.display())]
+    NotPolygon {
+        /// The layer.
+        layer: String,
+        /// Its file.
+        file: PathBuf,
+        /// 1-based position of the feature.
+        feature: usize,
+        /// Its geometry type.
+        kind: &'static str,
+    },
+    /// A loaded layer cannot be converted between the working CRS and lon/lat (both were
+    /// checked when the layer loaded, so this is internal).
+    #[error("图层 {layer}: 坐标转换失败 (conversion of a loaded layer failed): {source}")]
+    Reprojection {
+        /// The layer.
+        layer: String,
+        /// Why.
+        #[source]
+        source: Box<CrsError>,
+    },
+    /// A feature cannot be converted into the working CRS.
+    #[error("{}: 图层 {layer} 要素 {feature}: {source}", .file.display())]
+    FeatureCrs {
+        /// The layer.
+        layer: String,
+        /// Its file.
+        file: PathBuf,
+        /// 1-based position of the feature.
+        feature: usize,
+        /// Why.
+        #[source]
+        source: Box<CrsError>,
+    },
+}
+
+impl LayerError {
+    /// A layer file is the user's (or the uploader's) to fix; a disk failure, or a loaded
+    /// layer that will not convert back, is internal.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            LayerError::Format(e) => e.kind(),
+            LayerError::Reprojection { .. } => ErrorKind::Internal,
+            _ => ErrorKind::Input,
+        }
+    }
+}
+
+/// Result with [`LayerError`].
+pub type LayerResult<T> = std::result::Result<T, LayerError>;
 
 /// An R-tree entry: a feature's envelope with the feature's index.
 pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
@@ -84,13 +178,14 @@ pub fn layer_files(path: &Path) -> Vec<PathBuf> {
 
 /// sha256 over the layer's files, in a fixed order, each prefixed by its extension and length.
 /// The files are streamed, never held in memory whole.
-pub fn layer_sha256(path: &Path) -> Result<String> {
+pub fn layer_sha256(path: &Path) -> LayerResult<String> {
     use std::io::Read;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     for f in layer_files(path) {
-        let mut file = std::fs::File::open(&f).map_err(|e| Error::io(&f, e))?;
-        let len = file.metadata().map_err(|e| Error::io(&f, e))?.len();
+        let io = |e| FormatError::io(&f, e);
+        let mut file = std::fs::File::open(&f).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
         h.update(
             f.extension()
                 .map(|e| e.to_string_lossy().into_owned())
@@ -99,7 +194,7 @@ pub fn layer_sha256(path: &Path) -> Result<String> {
         h.update(len.to_le_bytes());
         let mut read = 0u64;
         loop {
-            let n = file.read(&mut buf).map_err(|e| Error::io(&f, e))?;
+            let n = file.read(&mut buf).map_err(io)?;
             if n == 0 {
                 break;
             }
@@ -107,11 +202,12 @@ pub fn layer_sha256(path: &Path) -> Result<String> {
             read += n as u64;
         }
         if read != len {
-            return Err(Error::input(
+            return Err(InputError::new(
                 &f,
                 0,
                 "文件在读取时被修改 (the file changed while it was read)",
-            ));
+            )
+            .into());
         }
     }
     Ok(hex(&h.finalize()))
@@ -131,7 +227,7 @@ fn envelope(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
 
 impl Layer {
     /// Read the layer's file, reproject every feature once into `working_crs`, index it.
-    pub fn load(config: &LayerConfig, working_crs: &str) -> Result<Layer> {
+    pub fn load(config: &LayerConfig, working_crs: &str) -> LayerResult<Layer> {
         let table = formats::read_features(&config.path)?;
         let sha256 = layer_sha256(&config.path)?;
         Layer::from_table(config, table, working_crs, sha256)
@@ -143,56 +239,37 @@ impl Layer {
         table: FeatureTable,
         working_crs: &str,
         sha256: String,
-    ) -> Result<Layer> {
+    ) -> LayerResult<Layer> {
         let source_crs = match (&table.crs, &config.crs) {
             (Some(c), _) => c.clone(),
             (None, Some(c)) => c.clone(),
             (None, None) => {
-                return Err(Error::input(
-                    &config.path,
-                    0,
-                    format!(
-                    "图层 {} 未说明坐标系 (no .prj): add `crs = \"EPSG:…\"` to its [[layer]] entry",
-                    config.name
-                ),
-                ))
+                return Err(LayerError::NoCrs {
+                    layer: config.name.clone(),
+                    file: config.path.clone(),
+                })
             }
         };
-        let reproject = Reprojector::new(&source_crs, working_crs)
-            .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;
-        let id_idx = match &config.id_field {
-            Some(f) => Some(table.field_index(f).ok_or_else(|| Error::Config {
+        let reproject =
+            Reprojector::new(&source_crs, working_crs).map_err(|source| LayerError::Crs {
+                layer: config.name.clone(),
                 file: config.path.clone(),
-                line: 0,
-                message: format!(
-                    "图层 {} 没有字段 {f:?} (id_field not found; fields: {})",
-                    config.name,
-                    table.fields.join(", ")
-                ),
-            })?),
+                source: Box::new(source),
+            })?;
+        let missing = |key: &'static str, field: &str| LayerError::Field {
+            layer: config.name.clone(),
+            file: config.path.clone(),
+            key,
+            field: field.to_string(),
+            fields: table.fields.clone(),
+        };
+        let id_idx = match &config.id_field {
+            Some(f) => Some(table.field_index(f).ok_or_else(|| missing("id_field", f))?),
             None => None,
         };
-        for (key, f) in [
-            ("class_field", &config.class_field),
-            ("reserve_field", &config.reserve_field),
-            ("zone_field", &config.zone_field),
-            ("level_field", &config.level_field),
-            ("type_field", &config.type_field),
-            ("code_field", &config.code_field),
-            ("name_field", &config.name_field),
-        ] {
-            if let Some(f) = f {
-                if table.field_index(f).is_none() {
-                    return Err(Error::Config {
-                        file: config.path.clone(),
-                        line: 0,
-                        message: format!(
-                            "图层 {}: {key} {f:?} 不在文件中 (field not found; fields: {})",
-                            config.name,
-                            table.fields.join(", ")
-                        ),
-                    });
-                }
+        for (key, f) in config.rule.fields() {
+            if table.field_index(f).is_none() {
+                return Err(missing(key, f));
             }
         }
         let mut features = Vec::with_capacity(table.features.len());
@@ -201,17 +278,12 @@ impl Layer {
                 geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
                 geo::Geometry::MultiPolygon(mp) => mp,
                 other => {
-                    return Err(Error::input(
-                        &config.path,
-                        0,
-                        format!(
-                            "图层 {} 第 {} 个要素不是面 (feature {} is a {}, not a polygon)",
-                            config.name,
-                            i + 1,
-                            i + 1,
-                            formats::geometry_kind(&other)
-                        ),
-                    ))
+                    return Err(LayerError::NotPolygon {
+                        layer: config.name.clone(),
+                        file: config.path.clone(),
+                        feature: i + 1,
+                        kind: formats::geometry_kind(&other),
+                    })
                 }
             };
             let id = id_idx
@@ -281,15 +353,20 @@ impl Layer {
     /// its envelope there holds the whole box.
     ///
     /// A box that cannot be projected is an input error naming `bbox`; a feature that cannot be
-    /// projected back is a CRS error (internal: the layer loaded, so it should convert).
+    /// projected back is [`LayerError::Reprojection`] (internal: the layer loaded, so it should
+    /// convert).
     pub fn features_in_lonlat_box(
         &self,
         working_crs: &str,
         bbox: LonLatBox,
         max: usize,
-    ) -> Result<BoxFeatures> {
-        let to_w = Reprojector::new(crate::crs::CGCS2000, working_crs)?;
-        let to_ll = Reprojector::new(working_crs, crate::crs::CGCS2000)?;
+    ) -> LayerResult<BoxFeatures> {
+        let internal = |source: CrsError| LayerError::Reprojection {
+            layer: self.config.name.clone(),
+            source: Box::new(source),
+        };
+        let to_w = Reprojector::new(crate::crs::CGCS2000, working_crs).map_err(internal)?;
+        let to_ll = Reprojector::new(working_crs, crate::crs::CGCS2000).map_err(internal)?;
         let LonLatBox {
             min_lon: a,
             min_lat: b,
@@ -307,7 +384,7 @@ impl Layer {
                 (c, b + (d - b) * t),
             ] {
                 let (x, y) = to_w.point(lon, lat).map_err(|e| {
-                    Error::input(
+                    InputError::new(
                         "bbox",
                         0,
                         format!("无法转换到工作坐标系 (cannot project): {e}"),
@@ -323,7 +400,7 @@ impl Layer {
         for i in cands.into_iter().take(max) {
             let f = &self.features[i];
             let mut g = f.geometry.clone();
-            to_ll.geometry_in_place(&mut g)?;
+            to_ll.geometry_in_place(&mut g).map_err(internal)?;
             let properties: serde_json::Map<String, serde_json::Value> = self
                 .fields
                 .iter()
@@ -362,7 +439,7 @@ fn reproject_features(
     from: &str,
     to: &str,
     config: &LayerConfig,
-) -> Result<()> {
+) -> LayerResult<()> {
     use rayon::prelude::*;
     let total: usize = features.iter().map(|f| vertex_count(&f.geometry)).sum();
     let runs = (rayon::current_num_threads() * 2).max(1);
@@ -383,23 +460,26 @@ fn reproject_features(
         rest = tail;
     }
     pieces.into_par_iter().try_for_each(|(first, run)| {
-        let r = Reprojector::new(from, to)
-            .map_err(|e| Error::input(&config.path, 0, format!("图层 {}: {e}", config.name)))?;
+        let r = Reprojector::new(from, to).map_err(|source| LayerError::Crs {
+            layer: config.name.clone(),
+            file: config.path.clone(),
+            source: Box::new(source),
+        })?;
         for (k, f) in run.iter_mut().enumerate() {
-            r.geometry_in_place(&mut f.geometry).map_err(|e| {
-                Error::input(
-                    &config.path,
-                    0,
-                    format!("图层 {} 要素 {}: {e}", config.name, first + k + 1),
-                )
-            })?;
+            r.geometry_in_place(&mut f.geometry)
+                .map_err(|source| LayerError::FeatureCrs {
+                    layer: config.name.clone(),
+                    file: config.path.clone(),
+                    feature: first + k + 1,
+                    source: Box::new(source),
+                })?;
         }
         Ok(())
     })
 }
 
 /// Load several layers in parallel (each thread builds its own PROJ handle).
-pub fn load_all(configs: &[&LayerConfig], working_crs: &str) -> Result<Vec<Layer>> {
+pub fn load_all(configs: &[&LayerConfig], working_crs: &str) -> LayerResult<Vec<Layer>> {
     use rayon::prelude::*;
     configs
         .par_iter()

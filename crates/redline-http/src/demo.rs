@@ -6,8 +6,48 @@
 
 use std::path::Path;
 
-use redline_core::config::{Config, Role, TokenConfig};
-use redline_core::{Error, Result};
+use redline_core::config::{Config, ConfigError, Role, TokenConfig};
+
+/// Why the demo could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The data folder cannot be written.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bundled project file is not TOML (a broken build).
+    #[error("{}: {source}", .path.display())]
+    Toml {
+        /// The project file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// The combined project cannot be written as TOML.
+    #[error("demo config: {0}")]
+    Write(#[from] toml::ser::Error),
+    /// The combined project does not load.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No admin token could be made.
+    #[error(transparent)]
+    Random(#[from] crate::auth::RandomError),
+}
+
+type Result<T> = std::result::Result<T, DemoError>;
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> DemoError + '_ {
+    move |source| DemoError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// One bundled file: its path under `fixtures/` and its bytes.
 macro_rules! file {
@@ -64,20 +104,20 @@ pub fn write_bundle(dir: &Path) -> Result<()> {
     for (rel, bytes) in BUNDLE {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        std::fs::write(&path, bytes).map_err(io(&path))?;
     }
     Ok(())
 }
 
 fn read_table(path: &Path) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    text.parse::<toml::Table>().map_err(|e| Error::Config {
-        file: path.to_path_buf(),
-        line: 0,
-        message: e.to_string(),
-    })
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    text.parse::<toml::Table>()
+        .map_err(|source| DemoError::Toml {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// The `[[layer]]` entries of a project table with their paths made absolute.
@@ -101,7 +141,7 @@ fn layers_of(table: &toml::Table, dir: &Path) -> Vec<toml::Value> {
 /// settings and layers, then the inspection project's layers and `[inspection]` (its ledger
 /// relative to the written file), and `tokens`.
 pub fn combined_config(fixtures: &Path, tokens: &[TokenConfig]) -> Result<String> {
-    let fixtures = std::path::absolute(fixtures).map_err(|e| Error::io(fixtures, e))?;
+    let fixtures = std::path::absolute(fixtures).map_err(io(fixtures))?;
     let review_dir = fixtures.join("review");
     let inspect_dir = fixtures.join("inspect");
     let review = read_table(&review_dir.join("project.toml"))?;
@@ -133,7 +173,7 @@ pub fn combined_config(fixtures: &Path, tokens: &[TokenConfig]) -> Result<String
     if !tokens.is_empty() {
         out.insert("token".into(), toml::Value::Array(tokens));
     }
-    let body = toml::to_string(&out).map_err(|e| Error::Other(format!("demo config: {e}")))?;
+    let body = toml::to_string(&out)?;
     Ok(format!(
         "# redline serve --demo: written at start-up from the bundled fixtures; do not edit.\n{body}"
     ))
@@ -142,15 +182,15 @@ pub fn combined_config(fixtures: &Path, tokens: &[TokenConfig]) -> Result<String
 /// Remove a file that may not exist.
 fn remove(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
         _ => Ok(()),
     }
 }
 
 /// Prepare the demo in `data`: a fresh ledger and service database, no uploaded layers, the
 /// combined project file with a new admin token. Returns the config and the token.
-pub fn prepare(data: &Path) -> std::result::Result<(Config, String), crate::ServeError> {
-    std::fs::create_dir_all(data).map_err(|e| Error::io(data, e))?;
+pub fn prepare(data: &Path) -> Result<(Config, String)> {
+    std::fs::create_dir_all(data).map_err(io(data))?;
     for db in ["ledger.sqlite", "service.sqlite"] {
         for suffix in ["", "-wal", "-shm"] {
             remove(&data.join(format!("{db}{suffix}")))?;
@@ -158,11 +198,11 @@ pub fn prepare(data: &Path) -> std::result::Result<(Config, String), crate::Serv
     }
     let layers = data.join("layers");
     if layers.exists() {
-        std::fs::remove_dir_all(&layers).map_err(|e| Error::io(&layers, e))?;
+        std::fs::remove_dir_all(&layers).map_err(io(&layers))?;
     }
     let projects = data.join("demo");
     if projects.exists() {
-        std::fs::remove_dir_all(&projects).map_err(|e| Error::io(&projects, e))?;
+        std::fs::remove_dir_all(&projects).map_err(io(&projects))?;
     }
     write_bundle(&projects)?;
     let token = super::auth::generate_token()?;
@@ -176,7 +216,7 @@ pub fn prepare(data: &Path) -> std::result::Result<(Config, String), crate::Serv
         }],
     )?;
     let path = data.join("demo.toml");
-    std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    std::fs::write(&path, text).map_err(io(&path))?;
     Ok((Config::load(&path)?, token))
 }
 

@@ -7,7 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use redline_core::ledger::LedgerError;
+use redline_core::error::ErrorKind;
 
 /// An error answer: status, a stable machine code and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,26 +123,51 @@ impl ApiError {
             _ => "请求有误 (bad request)",
         }
     }
+}
 
-    /// Map a library error of an uploaded file: input problems are 422 with the message, with
-    /// the temporary folder removed from file names; everything else is internal.
-    pub fn from_input(e: redline_core::Error, tmp: Option<&std::path::Path>) -> Self {
-        let strip = |m: String| match tmp {
-            Some(t) => {
-                let prefix = format!("{}{}", t.display(), std::path::MAIN_SEPARATOR);
-                m.replace(&prefix, "")
-            }
-            None => m,
-        };
-        match e {
-            redline_core::Error::Input { .. }
-            | redline_core::Error::Config { .. }
-            | redline_core::Error::Crs(_) => Self::invalid(strip(e.to_string())),
-            redline_core::Error::Other(m) => Self::invalid(strip(m)),
-            other => Self::internal(other),
+/// The one place where the core's errors become answers: by [`ErrorKind`], input problems are
+/// 422 (400 for an unsafe request, 413 for too large) with the core's message, which names the
+/// file, the line and the field; a missing thing is 404; a stale version or a move the life
+/// cycle refuses is 409; everything internal is 500 with the detail only in the log.
+impl From<redline_core::Error> for ApiError {
+    fn from(e: redline_core::Error) -> Self {
+        use redline_core::ledger::LedgerError;
+        match e.kind() {
+            ErrorKind::BadRequest => Self::bad_request(e.to_string()),
+            ErrorKind::Input => Self::invalid(e.to_string()),
+            ErrorKind::TooLarge => Self::too_large(e.to_string()),
+            ErrorKind::NotFound => Self::not_found(e.to_string()),
+            ErrorKind::Conflict => match e {
+                redline_core::Error::Ledger(LedgerError::IllegalTransition { .. }) => {
+                    Self::new(StatusCode::CONFLICT, "illegal_transition", e.to_string())
+                }
+                _ => Self::conflict(e.to_string()),
+            },
+            ErrorKind::Internal => Self::internal(e),
         }
     }
 }
+
+/// The core's module errors answer through [`redline_core::Error`].
+macro_rules! through_core {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> Self {
+                ApiError::from(redline_core::Error::from(e))
+            }
+        }
+    )*};
+}
+
+through_core!(
+    redline_core::ledger::LedgerError,
+    redline_core::storage::StorageError,
+    redline_core::formats::FormatError,
+    redline_core::layer::LayerError,
+    redline_core::review::ReviewError,
+    redline_core::inspect::InspectError,
+    redline_core::config::ConfigError,
+);
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -167,28 +192,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<LedgerError> for ApiError {
-    fn from(e: LedgerError) -> Self {
-        match e {
-            LedgerError::Conflict { .. } => Self::conflict(e.to_string()),
-            LedgerError::IllegalTransition { .. } => {
-                Self::new(StatusCode::CONFLICT, "illegal_transition", e.to_string())
-            }
-            LedgerError::NotFound(_) => Self::not_found(e.to_string()),
-            LedgerError::ReasonRequired(_)
-            | LedgerError::UnitRequired(_)
-            | LedgerError::Invalid(_) => Self::invalid(e.to_string()),
-            other => Self::internal(other),
-        }
-    }
-}
-
-impl From<redline_core::storage::StorageError> for ApiError {
-    fn from(e: redline_core::storage::StorageError) -> Self {
-        Self::internal(e)
-    }
-}
-
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         Self::internal(format!("json: {e}"))
@@ -204,37 +207,99 @@ impl From<std::io::Error> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use redline_core::crs::CrsError;
+    use redline_core::formats::FormatError;
+    use redline_core::inspect::InspectError;
+    use redline_core::ledger::{LedgerError, Status};
 
+    /// Table test of the one mapping: each kind of core error answers its status and code.
     #[test]
-    fn ledger_errors_map_to_statuses() {
-        let cases: Vec<(LedgerError, u16)> = vec![
+    fn core_errors_map_to_statuses() {
+        let crs = || CrsError::Definition {
+            from: "EPSG:4490".into(),
+            to: "EPSG:4527".into(),
+            detail: "proj context".into(),
+        };
+        let cases: Vec<(redline_core::Error, u16, &str)> = vec![
             (
                 LedgerError::Conflict {
                     id: 1,
                     expected_version: 1,
                     current_version: 2,
-                },
+                }
+                .into(),
                 409,
+                "conflict",
             ),
-            (LedgerError::NotFound(3), 404),
-            (LedgerError::ReasonRequired("x".into()), 422),
-            (LedgerError::Report("disk".into()), 500),
+            (
+                LedgerError::IllegalTransition {
+                    from: Status::Closed,
+                    to: Status::Pending,
+                }
+                .into(),
+                409,
+                "illegal_transition",
+            ),
+            (LedgerError::NotFound(3).into(), 404, "not_found"),
+            (
+                LedgerError::ReasonRequired("x".into()).into(),
+                422,
+                "invalid_input",
+            ),
+            (LedgerError::Report("disk".into()).into(), 500, "internal"),
+            (
+                FormatError::input("a.txt", 3, "坏").into(),
+                422,
+                "invalid_input",
+            ),
+            (
+                FormatError::UnsafeZipPath {
+                    file: "a.zip".into(),
+                    entry: "../x".into(),
+                }
+                .into(),
+                400,
+                "bad_request",
+            ),
+            (
+                FormatError::TooLarge {
+                    file: "a.zip".into(),
+                    message: "big".into(),
+                }
+                .into(),
+                413,
+                "payload_too_large",
+            ),
+            // A PROJ handle that fails inside placement is ours, never the caller's.
+            (
+                InspectError::Projection(Box::new(crs())).into(),
+                500,
+                "internal",
+            ),
+            (
+                InspectError::Worker("clue reader thread panicked").into(),
+                500,
+                "internal",
+            ),
         ];
-        for (e, status) in cases {
-            assert_eq!(ApiError::from(e).status.as_u16(), status);
+        for (e, status, code) in cases {
+            let text = e.to_string();
+            let a = ApiError::from(e);
+            assert_eq!((a.status.as_u16(), a.code), (status, code), "{text}");
+            if status == 500 {
+                assert_eq!(a.message, "internal error", "{text}");
+            } else {
+                assert_eq!(a.message, text);
+            }
         }
     }
 
     #[test]
-    fn internal_errors_hide_the_detail_and_input_errors_hide_the_tmp_dir() {
-        let e = ApiError::internal("secret path /x/y");
-        assert_eq!(e.message, "internal error");
-        let tmp = std::path::Path::new("/tmp/up123");
-        let e = ApiError::from_input(
-            redline_core::Error::input(tmp.join("a.txt"), 3, "坏"),
-            Some(tmp),
-        );
+    fn input_errors_name_the_file_and_line() {
+        let e = ApiError::from(FormatError::input("a.txt", 3, "坏"));
         assert_eq!(e.status.as_u16(), 422);
         assert_eq!(e.message, "a.txt:3: 坏");
+        let e = ApiError::internal("secret path /x/y");
+        assert_eq!(e.message, "internal error");
     }
 }

@@ -269,9 +269,12 @@ pub enum ServeError {
     /// Neither `--config` nor `--demo`.
     #[error("需要 --config FILE 或 --demo (give --config FILE or --demo)")]
     NoConfig,
-    /// A random token could not be made.
+    /// The project file cannot be used.
     #[error(transparent)]
-    Random(#[from] auth::RandomError),
+    Config(#[from] redline_core::config::ConfigError),
+    /// The demo could not be prepared.
+    #[error(transparent)]
+    Demo(#[from] demo::DemoError),
     /// A start-up task could not finish.
     #[error("启动失败 (start-up task): {0}")]
     Task(#[from] tokio::task::JoinError),

@@ -17,7 +17,7 @@ use redline_core::inspect::Inspector;
 use redline_core::layer::Layer;
 use redline_core::ledger::{Ledger, LedgerSettings};
 use redline_core::review::Reviewer;
-use redline_core::storage::{Store, UsedLayer};
+use redline_core::storage::{StorageError, Store, UsedLayer};
 use redline_core::Result;
 
 /// Limits on requests.
@@ -138,7 +138,10 @@ impl Catalogue {
                 other.push(l);
             }
         }
-        let inspector = if other.iter().any(|l| l.config.rule == Rule::ReserveZones) {
+        let inspector = if other
+            .iter()
+            .any(|l| l.config.rule.kind() == Rule::ReserveZones)
+        {
             let copies = other.iter().map(feature_copy).collect();
             let inspector = Inspector::with_layers(config.clone(), other)?;
             other = copies;
@@ -227,8 +230,10 @@ impl AppState {
     /// Build the state: open the service database in `data_dir`, put the latest uploaded layer
     /// versions in force, load the catalogue, open the ledger named in the config.
     pub fn build(mut config: Config, data_dir: &Path, limits: Limits) -> Result<AppState> {
-        std::fs::create_dir_all(data_dir.join("tmp"))
-            .map_err(|e| redline_core::Error::io(data_dir, e))?;
+        std::fs::create_dir_all(data_dir).map_err(|source| StorageError::Files {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
         let db = data_dir.join("service.sqlite");
         let store = Store::open(&db)?;
         let mut versions = BTreeMap::new();
@@ -302,10 +307,5 @@ impl AppState {
     pub fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
         // Each ledger change is one SQLite transaction: a poisoned lock leaves it consistent.
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A fresh temporary folder under the data folder (removed when dropped).
-    pub fn tempdir(&self) -> ApiResult<tempfile::TempDir> {
-        Ok(tempfile::tempdir_in(self.data_dir.join("tmp"))?)
     }
 }

@@ -1,10 +1,10 @@
 //! Uploaded files: a raw body or the file parts of a multipart form; the kind is found from the
-//! content type, the file name and the first bytes (zip magic, `{`). Zips are checked before
-//! anything is written: entry count, total uncompressed size (declared and actual), and path
-//! names (no absolute paths, no `..`).
+//! content type, the file name and the first bytes (zip magic, `{`). An upload becomes the
+//! core's [`InputFile`]s in memory (a zipped shapefile through `redline_core::formats::zip`,
+//! which checks entry count, uncompressed size and entry names): nothing is written to disk.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use redline_core::formats::zip::{self, ZipLimits};
+use redline_core::formats::{InputFile, Kind};
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -189,17 +189,6 @@ impl Purpose {
     }
 }
 
-fn is_zip(b: &[u8]) -> bool {
-    b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06")
-}
-
-fn zip_is_xlsx(b: &[u8]) -> bool {
-    zip::ZipArchive::new(std::io::Cursor::new(b)).is_ok_and(|z| {
-        z.file_names()
-            .any(|n| n == "[Content_Types].xml" || n.starts_with("xl/"))
-    })
-}
-
 fn looks_like_json(b: &[u8]) -> bool {
     let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
     b.iter()
@@ -224,8 +213,8 @@ pub fn detect(u: &Upload, purpose: Purpose) -> ApiResult<FileKind> {
                 && c != "application/octet-stream"
                 && c != "application/x-www-form-urlencoded"
         });
-    let kind = if is_zip(&u.bytes) {
-        if zip_is_xlsx(&u.bytes) {
+    let kind = if zip::is_zip(&u.bytes) {
+        if zip::is_xlsx(&u.bytes) {
             FileKind::Xlsx
         } else {
             FileKind::ZipShapefile
@@ -310,133 +299,39 @@ pub fn file_name(u: &Upload, kind: FileKind, index: usize) -> String {
 
 /// Check a zip and extract its files (flattened to their base names) into `dir`. Returns the
 /// written paths.
-pub fn extract_zip(bytes: &[u8], dir: &Path, limits: &Limits) -> ApiResult<Vec<PathBuf>> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| ApiError::invalid(format!("不是有效的 zip 压缩包 (not a valid zip): {e}")))?;
-    if z.len() > limits.zip_entries {
-        return Err(ApiError::too_large(format!(
-            "压缩包条目过多: {} (too many zip entries; at most {})",
-            z.len(),
-            limits.zip_entries
-        )));
+impl Limits {
+    /// What a zipped upload may hold.
+    pub fn zip(&self) -> ZipLimits {
+        ZipLimits {
+            entries: self.zip_entries,
+            uncompressed: self.zip_uncompressed,
+        }
     }
-    let mut declared: u64 = 0;
-    let mut plan: Vec<(usize, String)> = Vec::new();
-    for i in 0..z.len() {
-        let f = z
-            .by_index_raw(i)
-            .map_err(|e| ApiError::invalid(format!("zip 条目 {i} 无法读取 (bad entry): {e}")))?;
-        let name = f.name().to_string();
-        let unsafe_path = name.starts_with('/')
-            || name.starts_with('\\')
-            || name.as_bytes().get(1) == Some(&b':')
-            || name.split(['/', '\\']).any(|c| c == "..")
-            || f.enclosed_name().is_none();
-        if unsafe_path {
-            return Err(ApiError::bad_request(format!(
-                "zip 中有不安全的路径 {name:?} (absolute path or `..` in the zip)"
-            )));
-        }
-        declared = declared.saturating_add(f.size());
-        if f.is_dir() || name.starts_with("__MACOSX/") {
-            continue;
-        }
-        let Some(base) = base_name(&name) else {
-            continue;
-        };
-        if base.starts_with("._") {
-            continue;
-        }
-        if plan.iter().any(|(_, b)| b.eq_ignore_ascii_case(&base)) {
-            return Err(ApiError::invalid(format!(
-                "zip 中有同名文件 {base} (two entries with the same file name)"
-            )));
-        }
-        plan.push((i, base));
-    }
-    if declared > limits.zip_uncompressed {
-        return Err(ApiError::too_large(format!(
-            "压缩包解压后过大: {declared} 字节 (uncompressed size over {} bytes)",
-            limits.zip_uncompressed
-        )));
-    }
-    let mut written: u64 = 0;
-    let mut out = Vec::new();
-    for (i, base) in plan {
-        let f = z
-            .by_index(i)
-            .map_err(|e| ApiError::invalid(format!("zip 条目 {base} 无法解压 (bad entry): {e}")))?;
-        let budget = limits.zip_uncompressed - written;
-        let mut buf = Vec::new();
-        f.take(budget + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| ApiError::invalid(format!("zip 条目 {base} 无法解压 (bad entry): {e}")))?;
-        written += buf.len() as u64;
-        if written > limits.zip_uncompressed {
-            return Err(ApiError::too_large(format!(
-                "压缩包解压后过大 (uncompressed size over {} bytes)",
-                limits.zip_uncompressed
-            )));
-        }
-        let path = dir.join(&base);
-        std::fs::write(&path, &buf)?;
-        out.push(path);
-    }
-    Ok(out)
 }
 
-/// The `.shp` files among extracted paths; 422 when there is none.
-pub fn shapefiles(paths: &[PathBuf]) -> ApiResult<Vec<PathBuf>> {
-    let shps: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
-        })
-        .cloned()
-        .collect();
-    if shps.is_empty() {
-        return Err(ApiError::invalid(
-            "zip 中没有 .shp 文件 (no shapefile in the zip)",
-        ));
-    }
-    // The readers find side-cars by the lower-case extension.
-    let mut out = Vec::new();
-    for p in shps {
-        if p.extension().and_then(|e| e.to_str()) != Some("shp") {
-            let q = p.with_extension("shp");
-            std::fs::rename(&p, &q)?;
-            out.push(q);
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(out)
-}
-
-/// Write an upload into `dir` as files the readers take: the file itself, or a zip's
-/// shapefiles. Returns the paths to read.
-pub fn materialize(
+/// The data sets of one upload, in memory, named by the client's file name (`upload.txt` when
+/// it gave none): one file, or each shapefile of a zip (`a.zip/parcels.shp`).
+pub fn input_files(
     u: &Upload,
     kind: FileKind,
     index: usize,
-    dir: &Path,
     limits: &Limits,
-) -> ApiResult<Vec<PathBuf>> {
-    match kind {
+) -> ApiResult<Vec<InputFile>> {
+    let name = file_name(u, kind, index);
+    let core_kind = match kind {
         FileKind::ZipShapefile => {
-            let sub = dir.join(format!("zip{index}"));
-            std::fs::create_dir_all(&sub)?;
-            let files = extract_zip(&u.bytes, &sub, limits)?;
-            shapefiles(&files)
+            return Ok(zip::shapefiles(
+                &u.bytes,
+                std::path::Path::new(&name),
+                limits.zip(),
+            )?)
         }
-        _ => {
-            let path = dir.join(file_name(u, kind, index));
-            std::fs::write(&path, &u.bytes)?;
-            Ok(vec![path])
-        }
-    }
+        FileKind::Txt => Kind::Txt,
+        FileKind::GeoJson => Kind::GeoJson,
+        FileKind::Csv => Kind::Csv,
+        FileKind::Xlsx => Kind::Xlsx,
+    };
+    Ok(vec![InputFile::new(name, core_kind, u.bytes.to_vec())])
 }
 
 #[cfg(test)]
@@ -453,9 +348,9 @@ mod tests {
     }
 
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let mut w = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (n, b) in entries {
-            w.start_file(*n, zip::write::SimpleFileOptions::default())
+            w.start_file(*n, ::zip::write::SimpleFileOptions::default())
                 .expect("start");
             w.write_all(b).expect("write");
         }
@@ -548,12 +443,26 @@ mod tests {
             (b"PK\x03\x04garbage".to_vec(), Err(422)),
         ];
         for (bytes, want) in cases {
-            let d = tempfile::tempdir().expect("tempdir");
-            let got = extract_zip(&bytes, d.path(), &limits)
-                .map(|v| v.len())
+            let u = up(Some("a.zip"), None, &bytes);
+            let got = input_files(&u, FileKind::ZipShapefile, 0, &limits)
+                .map(|v| {
+                    v.iter()
+                        .map(|f| usize::from(f.sidecars.dbf.is_some()) + 1)
+                        .sum::<usize>()
+                })
                 .map_err(|e| e.status.as_u16());
             assert_eq!(got, want);
         }
+        // Names come from the zip and its entries; the side-cars go with their `.shp`.
+        let u = up(
+            Some("批次.zip"),
+            None,
+            &zip_of(&[("d/a.shp", b"1"), ("d/a.prj", b"2"), ("b.SHP", b"3")]),
+        );
+        let files = input_files(&u, FileKind::ZipShapefile, 0, &limits).expect("zip");
+        let names: Vec<String> = files.iter().map(|f| f.name.display().to_string()).collect();
+        assert_eq!(names, ["批次.zip/a.shp", "批次.zip/b.shp"]);
+        assert_eq!(files[0].sidecars.prj.as_deref(), Some(&b"2"[..]));
     }
 
     #[test]

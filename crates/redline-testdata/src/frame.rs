@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 
-use redline_core::{Error, Result};
+use crate::error::{Error, Result};
 
 const SHP: &[u8] = include_bytes!("../../../fixtures/jingdezhen/counties_gbk_4548.shp");
 const DBF: &[u8] = include_bytes!("../../../fixtures/jingdezhen/counties_gbk_4548.dbf");
@@ -44,7 +44,8 @@ impl County {
 
 /// The four county-level units, in file order (昌江区, 珠山区, 浮梁县, 乐平市).
 pub fn counties() -> Result<Vec<County>> {
-    let bad = |m: String| Error::Other(format!("内嵌县界数据损坏 (embedded county outlines): {m}"));
+    let bad =
+        |m: String| Error::Design(format!("内嵌县界数据损坏 (embedded county outlines): {m}"));
     let reader = shapefile::ShapeReader::new(Cursor::new(SHP)).map_err(|e| bad(e.to_string()))?;
     let shapes = reader
         .read_as::<shapefile::Polygon>()

@@ -35,10 +35,10 @@ use std::path::{Path, PathBuf};
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
+use crate::error::{Error, Result};
 use redline_core::crs::Reprojector;
 use redline_core::formats::shapefile::DbfEncoding;
 use redline_core::formats::{FeatureTable, RawFeature};
-use redline_core::{Error, Result};
 
 /// The seed of the committed demo fixtures.
 pub const DEMO_SEED: u64 = 2020;
@@ -1329,7 +1329,7 @@ fn patch_table(data: &Dataset, prj: &Projections) -> Result<FeatureTable> {
         let a = answers
             .iter()
             .find(|a| a.id == *id)
-            .ok_or_else(|| Error::Other(format!("图斑 {id} 没有已知答案 (no known answer)")))?;
+            .ok_or_else(|| Error::Design(format!("图斑 {id} 没有已知答案 (no known answer)")))?;
         let total: f64 = a.zones.iter().map(|z| z.area_m2).sum();
         features.push(RawFeature {
             geometry: geo::Geometry::Polygon(Polygon::new(ring_ll(ring, &[], prj)?, Vec::new())),
@@ -1424,7 +1424,7 @@ fn demo_csv(data: &Dataset) -> String {
 fn encode_gbk(text: &str, path: &Path) -> Result<Vec<u8>> {
     let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
     if had_errors {
-        return Err(Error::Other(format!(
+        return Err(Error::Design(format!(
             "{}: 文本无法用 GBK 编码 (not encodable in GBK)",
             path.display()
         )));
@@ -1434,7 +1434,7 @@ fn encode_gbk(text: &str, path: &Path) -> Result<Vec<u8>> {
 
 fn write_xlsx(path: &Path, data: &Dataset) -> Result<()> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
-    let xerr = |e: rust_xlsxwriter::XlsxError| Error::Other(format!("{}: {e}", path.display()));
+    let xerr = |e: rust_xlsxwriter::XlsxError| Error::Design(format!("{}: {e}", path.display()));
     let answers = inspect_known_answers();
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(2020, 9, 15).map_err(xerr)?;

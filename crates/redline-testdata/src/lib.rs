@@ -18,6 +18,7 @@
 //! areas are worked by hand; the rest is random from a seeded SplitMix64 ([`rng`]), so a seed
 //! gives the same bytes on every machine.
 
+pub mod error;
 pub mod frame;
 pub mod inspect;
 pub mod known;
@@ -29,10 +30,10 @@ use std::path::{Path, PathBuf};
 
 use geo::{Coord, LineString, Polygon};
 
+use crate::error::{Error, Result};
 use redline_core::crs::Reprojector;
 use redline_core::formats::shapefile::{DbfEncoding, PRJ_4527_ESRI};
 use redline_core::formats::{FeatureTable, RawFeature};
-use redline_core::{Error, Result};
 
 pub use known::{known_answers, KnownAnswer};
 
@@ -178,7 +179,7 @@ pub fn generate_review(out: &Path, scale: Scale, seed: u64) -> Result<Summary> {
         let lonlat = ring
             .iter()
             .map(|&(x, y)| to_lonlat.point(x, y))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         let mut values = vec![h.bsm.to_string()];
         values.extend(h.attrs.iter().map(|s| s.to_string()));
         push(&mut t.hazard, rect_polygon(&lonlat), values);
@@ -283,7 +284,7 @@ fn synthesize(
     while villages.len() < p.villages {
         tries += 1;
         if tries > p.villages * 2000 {
-            return Err(Error::Other(
+            return Err(Error::Design(
                 "无法放置村庄 (cannot place the villages)".into(),
             ));
         }
@@ -475,7 +476,7 @@ fn write_shp(path: &Path, t: &FeatureTable) -> Result<()> {
         prj_wkt: Some(PRJ_4527_ESRI),
         last_update: FIXTURE_DATE_REVIEW,
     };
-    redline_core::formats::shapefile::write(path, t, options)
+    Ok(redline_core::formats::shapefile::write(path, t, options)?)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -522,7 +523,7 @@ fn write_known_parcels(dir: &Path, to_lonlat: &Reprojector) -> Result<usize> {
         design
             .iter()
             .find(|d| d.case == case)
-            .ok_or_else(|| Error::Other(format!("no design for {case}")))
+            .ok_or_else(|| Error::Design(format!("no design for {case}")))
     };
     let txt = |case: &str, count: Option<usize>| -> Result<TxtParcel> {
         let d = get(case)?;
@@ -644,7 +645,7 @@ fn write_known_parcels(dir: &Path, to_lonlat: &Reprojector) -> Result<usize> {
         .world_ring()
         .iter()
         .map(|&(x, y)| to_lonlat.point(x, y))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let mut gj = FeatureTable {
         crs: Some(redline_core::crs::CGCS2000.into()),
         fields: vec!["DKBH".into(), "DKMC".into(), "MJ".into()],
@@ -789,7 +790,12 @@ mod tests {
         assert_eq!(c.working_crs, "EPSG:4527");
         assert_eq!(c.homestead.max_area_m2, Some(known::MAX_AREA_M2));
         assert_eq!(c.layers.len(), 6);
-        assert_eq!(c.layers[3].class_field.as_deref(), Some("DLBM"));
+        assert_eq!(
+            c.layers[3].rule,
+            redline_core::config::LayerRule::Classify {
+                class_field: "DLBM".into()
+            }
+        );
         assert!(c
             .layers
             .iter()

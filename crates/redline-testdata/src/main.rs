@@ -32,7 +32,7 @@ enum ScaleArg {
     County,
 }
 
-fn run(cli: &Cli) -> redline_core::Result<()> {
+fn run(cli: &Cli) -> redline_testdata::error::Result<()> {
     let (rs, is) = match cli.scale {
         ScaleArg::Demo => (g::Scale::Demo, gi::Scale::Demo),
         ScaleArg::County => (g::Scale::County, gi::Scale::County),

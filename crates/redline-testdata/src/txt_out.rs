@@ -3,7 +3,7 @@
 //! crate's own writer ([`redline_core::formats::txt::write`]) must never produce these, so the generator
 //! keeps its own.
 
-use redline_core::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Text encoding of a written file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,7 +140,7 @@ pub fn encode(text: &str, encoding: TxtEncoding) -> Result<Vec<u8>> {
         TxtEncoding::Gbk => {
             let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
             if had_errors {
-                return Err(Error::Other(format!(
+                return Err(Error::Design(format!(
                     "无法用 GBK 编码 (not encodable in GBK): {}",
                     text.chars().take(40).collect::<String>()
                 )));

@@ -31,8 +31,8 @@ use std::path::Path;
 pub use angle::parse_angle;
 use angle::{parse_angle_axis, Axis};
 
-use crate::formats::display_name;
-use crate::{Error, Result};
+use crate::error::InputError;
+use crate::formats::{display_name, FormatError, FormatResult, InputFile, Kind};
 
 /// One remote-sensing clue.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,8 +68,8 @@ pub struct Clue {
 #[derive(Debug, Default)]
 pub struct ClueList {
     pub clues: Vec<Clue>,
-    /// Rows that could not be used, each a located [`Error::Input`].
-    pub problems: Vec<Error>,
+    /// Rows that could not be used, each located (file, line, 1-based column).
+    pub problems: Vec<InputError>,
     /// Things the reader changed or doubted (swapped coordinates, unreadable area …), located
     /// as `file:line: message`.
     pub warnings: Vec<String>,
@@ -78,43 +78,64 @@ pub struct ClueList {
     pub encoding: String,
 }
 
-/// Read a clue list: `.csv`/`.tsv`, `.xlsx`/`.xls`/`.ods`, `.shp` or `.geojson`/`.json`.
+/// Read a clue list from disk: `.csv`/`.tsv`, `.xlsx`, `.shp` or `.geojson`/`.json`. A CSV is
+/// streamed from the file; the other kinds are read whole (see [`parse`]).
+pub fn read(path: &Path) -> FormatResult<ClueList> {
+    if Kind::of(path) == Some(Kind::Csv) {
+        let (file, len) = open_csv(path)?;
+        return csv_file::read(file, len, path, None);
+    }
+    parse(&InputFile::read_clues(path)?)
+}
+
+/// Read a clue list in memory.
 ///
 /// Errors of the whole file (unreadable, no coordinate header) are returned as `Err`; errors
 /// of single rows go to [`ClueList::problems`].
-pub fn read(path: &Path) -> Result<ClueList> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "csv" | "tsv" => csv_file::read(path, None),
-        "xlsx" | "xlsm" | "xls" | "ods" => sheet::read(path),
-        "shp" | "geojson" | "json" => features::read(path),
-        _ => Err(Error::input(
-            path,
-            0,
-            "不支持的线索文件格式 (unsupported clue list format): use .csv, .xlsx, .shp or .geojson",
-        )),
+pub fn parse(file: &InputFile) -> FormatResult<ClueList> {
+    match file.kind {
+        Kind::Csv => {
+            let bytes = std::io::Cursor::new(file.bytes.clone());
+            csv_file::read(bytes, file.bytes.len() as u64, &file.name, None)
+        }
+        Kind::Xlsx => sheet::parse(&file.bytes, &file.name),
+        Kind::Shapefile | Kind::GeoJson => {
+            let table = crate::formats::parse_features(file)?;
+            features::from_table(&file.name, &table)
+        }
+        Kind::Txt => Err(FormatError::Unsupported {
+            file: file.name.clone(),
+            what: "线索清单",
+            what_en: "clue list",
+            supported: ".csv, .xlsx, .shp or .geojson",
+        }),
     }
 }
 
-/// Receives clues in chunks, as they are read (see [`read_chunked`]).
-pub type ClueSink<'a> = dyn FnMut(Vec<Clue>) -> Result<()> + 'a;
+fn open_csv(path: &Path) -> FormatResult<(std::fs::File, u64)> {
+    let io = |e| FormatError::io(path, e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    Ok((file, len))
+}
 
-/// Read a clue list and hand its clues to `sink` in chunks of at most `rows`, in file order.
-/// CSV lists are streamed, so only one chunk is in memory at a time; spreadsheets and feature
-/// files are read whole first. The returned list carries the problems, warnings and encoding,
-/// and no clues. An error from `sink` stops the reading and is returned.
-pub fn read_chunked(path: &Path, rows: usize, sink: &mut ClueSink<'_>) -> Result<ClueList> {
+/// Receives clues in chunks, as they are read (see [`read_chunked`]); its error type `E` is the
+/// caller's (the error of whatever it does with the clues).
+pub type ClueSink<'a, E = FormatError> = dyn FnMut(Vec<Clue>) -> Result<(), E> + 'a;
+
+/// Read a clue list from disk and hand its clues to `sink` in chunks of at most `rows`, in file
+/// order. CSV lists are streamed, so only one chunk is in memory at a time; spreadsheets and
+/// feature files are read whole first. The returned list carries the problems, warnings and
+/// encoding, and no clues. An error from `sink` stops the reading and is returned.
+pub fn read_chunked<E: From<FormatError>>(
+    path: &Path,
+    rows: usize,
+    sink: &mut ClueSink<'_, E>,
+) -> Result<ClueList, E> {
     let rows = rows.max(1);
-    let is_csv = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
-    if is_csv {
-        return csv_file::read(path, Some((rows, sink)));
+    if Kind::of(path) == Some(Kind::Csv) {
+        let (file, len) = open_csv(path)?;
+        return csv_file::read(file, len, path, Some((rows, sink)));
     }
     let mut list = read(path)?;
     let mut clues = std::mem::take(&mut list.clues).into_iter();
@@ -127,9 +148,6 @@ pub fn read_chunked(path: &Path, rows: usize, sink: &mut ClueSink<'_>) -> Result
     }
     Ok(list)
 }
-
-// ---------------------------------------------------------------------------------------------
-// Headers
 
 /// Unit of an area column.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -359,14 +377,14 @@ impl Columns {
     }
 
     /// For tables (CSV, XLSX): both coordinate columns must be there.
-    fn require_coordinates(&self, path: &Path, line: usize) -> Result<()> {
+    fn require_coordinates(&self, path: &Path, line: usize) -> FormatResult<()> {
         let missing = match (self.lon, self.lat) {
             (Some(_), Some(_)) => return Ok(()),
             (None, Some(_)) => "经度 (longitude)",
             (Some(_), None) => "纬度 (latitude)",
             (None, None) => "经度和纬度 (longitude and latitude)",
         };
-        Err(Error::input(
+        Err(FormatError::input(
             path,
             line,
             format!("表头缺少{missing}列 (header lacks a coordinate column)"),
@@ -510,12 +528,12 @@ impl<'p> Builder<'p> {
     }
 
     fn problem(&mut self, line: usize, col: Option<usize>, message: String) {
-        self.list.problems.push(Error::Input {
-            file: self.path.to_path_buf(),
+        self.list.problems.push(InputError::at(
+            self.path,
             line,
-            column: col.map_or(0, |c| c + self.col_base),
+            col.map_or(0, |c| c + self.col_base),
             message,
-        });
+        ));
     }
 
     fn warn(&mut self, line: usize, col: Option<usize>, message: String) {

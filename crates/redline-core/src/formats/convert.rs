@@ -6,9 +6,10 @@
 
 use std::path::Path;
 
-use super::{shapefile::DbfEncoding, FeatureTable, Kind, RawFeature};
+use super::{shapefile::DbfEncoding, FeatureTable, FormatError, FormatResult, Kind, RawFeature};
 use crate::crs::{self, Reprojector};
-use crate::{Error, Parcel, Result};
+use crate::error::InputError;
+use crate::Parcel;
 
 /// Text encoding of TXT / shapefile output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,17 +21,23 @@ pub enum OutputEncoding {
 }
 
 /// Reproject every point of `parcel` into `to`, in place.
-pub fn reproject_parcel(parcel: &mut Parcel, to: &str) -> Result<()> {
+pub fn reproject_parcel(parcel: &mut Parcel, to: &str) -> FormatResult<()> {
     let from = parcel.crs.clone().ok_or_else(|| {
-        Error::Other(format!(
-            "地块 {} ({}) 未说明坐标系 (CRS unknown)",
-            parcel.id, parcel.source
-        ))
+        InputError::new(
+            &parcel.source,
+            0,
+            format!("地块 {} 未说明坐标系 (CRS unknown)", parcel.id),
+        )
     })?;
-    let r = Reprojector::new(&from, to)?;
+    let file: std::path::PathBuf = parcel.source.clone().into();
+    let crs_error = |source: crate::crs::CrsError| FormatError::Crs {
+        file: file.clone(),
+        source: Box::new(source),
+    };
+    let r = Reprojector::new(&from, to).map_err(crs_error)?;
     for ring in &mut parcel.rings {
         for p in &mut ring.points {
-            let (x, y) = r.point(p.x, p.y)?;
+            let (x, y) = r.point(p.x, p.y).map_err(crs_error)?;
             p.x = x;
             p.y = y;
         }
@@ -70,15 +77,19 @@ pub fn convert(
     working_crs: &str,
     encoding: OutputEncoding,
     last_update: chrono::NaiveDate,
-) -> Result<usize> {
+) -> FormatResult<usize> {
     let mut parcels = super::read_parcels(input)?;
     let n = parcels.len();
     match Kind::of(output) {
         Some(Kind::Txt) => {
             let zone = crs::prefixed_zone_of(working_crs).ok_or_else(|| {
-                Error::Other(format!(
-                    "TXT 输出需要带带号的 3 度带坐标系 (EPSG:4513–4533), 而工作坐标系是 {working_crs}"
-                ))
+                InputError::new(
+                    output,
+                    0,
+                    format!(
+                        "TXT 输出需要带带号的 3 度带坐标系 (EPSG:4513–4533), 而工作坐标系是 {working_crs}"
+                    ),
+                )
             })?;
             for p in &mut parcels {
                 reproject_parcel(p, working_crs)?;
@@ -87,7 +98,7 @@ pub fn convert(
                 OutputEncoding::Gbk => super::txt::write_gbk(&parcels, zone),
                 OutputEncoding::Utf8 => super::txt::write(&parcels, zone).into_bytes(),
             };
-            std::fs::write(output, bytes).map_err(|e| Error::io(output, e))?;
+            super::write_file(output, &bytes)?;
         }
         Some(Kind::GeoJson) => {
             for p in &mut parcels {
@@ -112,10 +123,12 @@ pub fn convert(
             super::shapefile::write(output, &table_of(&parcels, working_crs), options)?;
         }
         _ => {
-            return Err(Error::Other(format!(
-                "不支持的输出格式 (unsupported output): {} — use .txt, .geojson or .shp",
-                output.display()
-            )))
+            return Err(FormatError::Unsupported {
+                file: output.to_path_buf(),
+                what: "输出",
+                what_en: "output",
+                supported: ".txt, .geojson or .shp",
+            })
         }
     }
     Ok(n)

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::{geometry_kind, FeatureTable, RawFeature};
-use crate::{Error, Result};
+use crate::error::InputError;
+use crate::formats::{FormatError, FormatResult};
 
 /// The CRS of a GeoJSON file without a `crs` member.
 const DEFAULT_CRS: &str = crate::crs::CGCS2000;
@@ -25,23 +26,30 @@ const DEFAULT_CRS: &str = crate::crs::CGCS2000;
 // Reading
 // ---------------------------------------------------------------------------------------------
 
-/// Read a GeoJSON FeatureCollection (or a single Feature / Geometry).
-pub fn read(path: &Path) -> Result<FeatureTable> {
-    let bytes = crate::error::read_file(path)?;
-    let text = std::str::from_utf8(strip_bom(&bytes)).map_err(|e| {
-        let (line, column) = line_col(strip_bom(&bytes), e.valid_up_to());
-        Error::Input {
-            file: path.to_path_buf(),
+/// Read a GeoJSON file from disk (see [`parse`]).
+pub fn read(path: &Path) -> FormatResult<FeatureTable> {
+    parse(&crate::formats::read_file(path)?, path)
+}
+
+/// Parse a GeoJSON FeatureCollection (or a single Feature / Geometry); `path` names the file
+/// in errors.
+pub fn parse(bytes: &[u8], path: &Path) -> FormatResult<FeatureTable> {
+    let text = std::str::from_utf8(strip_bom(bytes)).map_err(|e| {
+        let (line, column) = line_col(strip_bom(bytes), e.valid_up_to());
+        InputError::at(
+            path,
             line,
             column,
-            message: "GeoJSON 不是 UTF-8 编码 (GeoJSON must be UTF-8)".into(),
-        }
+            "GeoJSON 不是 UTF-8 编码 (GeoJSON must be UTF-8)",
+        )
     })?;
-    let doc: Document = serde_json::from_str(text).map_err(|e| Error::Input {
-        file: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: format!("GeoJSON 格式错误 (malformed GeoJSON): {e}"),
+    let doc: Document = serde_json::from_str(text).map_err(|e| {
+        InputError::at(
+            path,
+            e.line(),
+            e.column(),
+            format!("GeoJSON 格式错误 (malformed GeoJSON): {e}"),
+        )
     })?;
     from_document(path, doc)
 }
@@ -98,8 +106,8 @@ impl<'de> Deserialize<'de> for Properties {
 }
 
 /// Build the table of a parsed document; `path` names the file in errors.
-fn from_document(path: &Path, doc: Document) -> Result<FeatureTable> {
-    let err = |msg: String| Error::input(path, 0, msg);
+fn from_document(path: &Path, doc: Document) -> FormatResult<FeatureTable> {
+    let err = |msg: String| FormatError::input(path, 0, msg);
     let crs = match &doc.crs {
         None | Some(Value::Null) => DEFAULT_CRS.to_string(),
         Some(c) => crs_of_member(c).ok_or_else(|| {
@@ -239,8 +247,8 @@ pub fn crs_of_name(name: &str) -> Option<String> {
 }
 
 /// A geometry object as a `geo` geometry; `n` is the feature number for messages.
-fn geometry_of(path: &Path, n: usize, g: &Value) -> Result<geo::Geometry<f64>> {
-    let err = |msg: String| Error::input(path, 0, format!("要素 {n}: {msg}"));
+fn geometry_of(path: &Path, n: usize, g: &Value) -> FormatResult<geo::Geometry<f64>> {
+    let err = |msg: String| FormatError::input(path, 0, format!("要素 {n}: {msg}"));
     let ty = g
         .get("type")
         .and_then(Value::as_str)
@@ -253,7 +261,7 @@ fn geometry_of(path: &Path, n: usize, g: &Value) -> Result<geo::Geometry<f64>> {
             "{ty} 的坐标格式错误 (malformed coordinates: {what})"
         ))
     };
-    let position = |v: &Value| -> Result<Coord<f64>> {
+    let position = |v: &Value| -> FormatResult<Coord<f64>> {
         let a = v
             .as_array()
             .ok_or_else(|| bad("position is not an array"))?;
@@ -264,21 +272,21 @@ fn geometry_of(path: &Path, n: usize, g: &Value) -> Result<geo::Geometry<f64>> {
             _ => Err(bad("position needs two numbers")),
         }
     };
-    let positions = |v: &Value| -> Result<Vec<Coord<f64>>> {
+    let positions = |v: &Value| -> FormatResult<Vec<Coord<f64>>> {
         v.as_array()
             .ok_or_else(|| bad("expected an array of positions"))?
             .iter()
             .map(position)
             .collect()
     };
-    let polygon = |v: &Value| -> Result<Polygon<f64>> {
+    let polygon = |v: &Value| -> FormatResult<Polygon<f64>> {
         let rings = v
             .as_array()
             .ok_or_else(|| bad("expected an array of rings"))?;
         let mut rings = rings
             .iter()
             .map(|r| positions(r).map(LineString::from))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<FormatResult<Vec<_>>>()?;
         if rings.is_empty() {
             return Err(bad("polygon without rings"));
         }
@@ -297,7 +305,7 @@ fn geometry_of(path: &Path, n: usize, g: &Value) -> Result<geo::Geometry<f64>> {
                 .ok_or_else(|| bad("expected an array of polygons"))?
                 .iter()
                 .map(polygon)
-                .collect::<Result<Vec<_>>>()?,
+                .collect::<FormatResult<Vec<_>>>()?,
         )),
         other => {
             return Err(err(format!(
@@ -317,15 +325,14 @@ fn geometry_of(path: &Path, n: usize, g: &Value) -> Result<geo::Geometry<f64>> {
 /// Coordinates keep full `f64` precision. When `table.crs` is set and is neither EPSG:4490 nor
 /// EPSG:4326, a legacy `crs` member names it (`urn:ogc:def:crs:EPSG::4527` for `EPSG:4527`;
 /// any other definition is written as the name unchanged).
-pub fn write(path: &Path, table: &FeatureTable) -> Result<()> {
-    let value = to_value(path, table)?;
-    let text = serde_json::to_string(&value)
-        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-    std::fs::write(path, text).map_err(|e| Error::io(path, e))
+pub fn write(path: &Path, table: &FeatureTable) -> FormatResult<()> {
+    // A `Value` always serialises: its `Display` is the compact JSON text.
+    let text = to_value(path, table)?.to_string();
+    std::fs::write(path, text).map_err(|e| FormatError::io(path, e))
 }
 
 /// The FeatureCollection of `table` as JSON; `path` names the file in errors.
-pub fn to_value(path: &Path, table: &FeatureTable) -> Result<Value> {
+pub fn to_value(path: &Path, table: &FeatureTable) -> FormatResult<Value> {
     let mut features = Vec::with_capacity(table.features.len());
     for (i, f) in table.features.iter().enumerate() {
         let mut props = Map::new();
@@ -358,12 +365,12 @@ pub fn to_value(path: &Path, table: &FeatureTable) -> Result<Value> {
     Ok(Value::Object(root))
 }
 
-fn geometry_value(path: &Path, n: usize, g: &geo::Geometry<f64>) -> Result<Value> {
-    let pos = |c: Coord<f64>| -> Result<Value> {
+fn geometry_value(path: &Path, n: usize, g: &geo::Geometry<f64>) -> FormatResult<Value> {
+    let pos = |c: Coord<f64>| -> FormatResult<Value> {
         if c.x.is_finite() && c.y.is_finite() {
             Ok(json!([c.x, c.y]))
         } else {
-            Err(Error::input(
+            Err(FormatError::input(
                 path,
                 0,
                 format!(
@@ -373,12 +380,12 @@ fn geometry_value(path: &Path, n: usize, g: &geo::Geometry<f64>) -> Result<Value
             ))
         }
     };
-    let ring = |ls: &LineString<f64>| -> Result<Value> {
+    let ring = |ls: &LineString<f64>| -> FormatResult<Value> {
         Ok(Value::Array(
-            ls.0.iter().map(|&c| pos(c)).collect::<Result<_>>()?,
+            ls.0.iter().map(|&c| pos(c)).collect::<FormatResult<_>>()?,
         ))
     };
-    let polygon = |p: &Polygon<f64>| -> Result<Value> {
+    let polygon = |p: &Polygon<f64>| -> FormatResult<Value> {
         let mut rings = vec![ring(p.exterior())?];
         for h in p.interiors() {
             rings.push(ring(h)?);
@@ -389,15 +396,15 @@ fn geometry_value(path: &Path, n: usize, g: &geo::Geometry<f64>) -> Result<Value
         geo::Geometry::Point(p) => json!({"type": "Point", "coordinates": pos(p.0)?}),
         geo::Geometry::MultiPoint(mp) => json!({
             "type": "MultiPoint",
-            "coordinates": mp.0.iter().map(|p| pos(p.0)).collect::<Result<Vec<_>>>()?,
+            "coordinates": mp.0.iter().map(|p| pos(p.0)).collect::<FormatResult<Vec<_>>>()?,
         }),
         geo::Geometry::Polygon(p) => json!({"type": "Polygon", "coordinates": polygon(p)?}),
         geo::Geometry::MultiPolygon(mp) => json!({
             "type": "MultiPolygon",
-            "coordinates": mp.0.iter().map(polygon).collect::<Result<Vec<_>>>()?,
+            "coordinates": mp.0.iter().map(polygon).collect::<FormatResult<Vec<_>>>()?,
         }),
         other => {
-            return Err(Error::input(
+            return Err(FormatError::input(
                 path,
                 0,
                 format!(
@@ -421,11 +428,8 @@ mod tests {
             .join(name)
     }
 
-    fn read_str(text: &str) -> Result<FeatureTable> {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("t.geojson");
-        std::fs::write(&path, text).expect("write");
-        read(&path)
+    fn read_str(text: &str) -> FormatResult<FeatureTable> {
+        parse(text.as_bytes(), Path::new("t.geojson"))
     }
 
     #[test]
@@ -557,7 +561,9 @@ mod tests {
         // The value of "type" is missing: serde_json stops at line 3, column 1.
         let e = read_str("{\n  \"type\":\n}\n").expect_err("syntax");
         match e {
-            Error::Input { line, column, .. } => assert_eq!((line, column), (3, 1)),
+            FormatError::Input(InputError { line, column, .. }) => {
+                assert_eq!((line, column), (3, 1))
+            }
             other => panic!("{other:?}"),
         }
         let e = read_str(

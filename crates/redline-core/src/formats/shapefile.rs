@@ -11,12 +11,12 @@
 //! A value that does not decode in the chosen encoding is an error naming the record; nothing
 //! is replaced silently. See DOMAIN §3.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo::{Coord, LineString, MultiPoint, MultiPolygon, Point, Polygon};
 
-use super::{geometry_kind, FeatureTable, RawFeature};
-use crate::{Error, Result};
+use super::{geometry_kind, sidecar, FeatureTable, InputFile, RawFeature, Sidecars};
+use crate::formats::{FormatError, FormatResult};
 
 /// ArcGIS-style `.prj` for CGCS2000 3° Gauss-Krüger zone 39 with zone prefix (EPSG:4527).
 pub const PRJ_4527_ESRI: &str = concat!(
@@ -59,21 +59,6 @@ mod shape_type {
 const LDID_CP936: u8 = 0x4D;
 /// Another language driver id used for GBK by some Chinese software.
 const LDID_GBK_ALT: u8 = 0x7A;
-
-/// The path of a sidecar file (`.dbf`, `.prj` …) of `shp`, preferring an existing file whose
-/// extension differs only in case (`.DBF`).
-fn sidecar(shp: &Path, ext: &str) -> PathBuf {
-    let lower = shp.with_extension(ext);
-    if lower.exists() {
-        return lower;
-    }
-    let upper = shp.with_extension(ext.to_ascii_uppercase());
-    if upper.exists() {
-        upper
-    } else {
-        lower
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -161,7 +146,65 @@ pub struct WriteOptions<'a> {
 /// the holes counter-clockwise; points as type 1 and multipoints as type 8. All features must be
 /// of one of these three kinds. Every attribute is a character field as wide as its longest
 /// encoded value (1–254 bytes); field names may be at most 10 bytes in the chosen encoding.
-pub fn write(path: &Path, table: &FeatureTable, options: WriteOptions<'_>) -> Result<()> {
+pub fn write(path: &Path, table: &FeatureTable, options: WriteOptions<'_>) -> FormatResult<()> {
+    let files = encode(path, table, options)?;
+    for (ext, bytes) in files.parts() {
+        super::write_file(&path.with_extension(ext), bytes)?;
+    }
+    if files.prj.is_none() {
+        // A `.prj` left over from an earlier file of the same name would be wrong now.
+        let prj = path.with_extension("prj");
+        match std::fs::remove_file(&prj) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(FormatError::io(&prj, e))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The files of a shapefile, in memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapefileBytes {
+    /// The geometries.
+    pub shp: Vec<u8>,
+    /// The index of the geometries.
+    pub shx: Vec<u8>,
+    /// The attributes.
+    pub dbf: Vec<u8>,
+    /// The attribute encoding (`GBK`, `UTF-8`).
+    pub cpg: Vec<u8>,
+    /// The CRS, when one was given.
+    pub prj: Option<Vec<u8>>,
+}
+
+impl ShapefileBytes {
+    /// (extension, bytes) of every file, `.shp` first.
+    pub fn parts(&self) -> Vec<(&'static str, &[u8])> {
+        let mut out = vec![
+            ("shp", self.shp.as_slice()),
+            ("shx", self.shx.as_slice()),
+            ("dbf", self.dbf.as_slice()),
+            ("prj", &[][..]),
+            ("cpg", self.cpg.as_slice()),
+        ];
+        match &self.prj {
+            Some(p) => out[3].1 = p.as_slice(),
+            None => {
+                out.remove(3);
+            }
+        }
+        out
+    }
+}
+
+/// Encode a shapefile in memory (see [`write`]); `path` names it in errors.
+pub fn encode(
+    path: &Path,
+    table: &FeatureTable,
+    options: WriteOptions<'_>,
+) -> FormatResult<ShapefileBytes> {
     let WriteOptions {
         encoding,
         prj_wkt,
@@ -186,8 +229,9 @@ pub fn write(path: &Path, table: &FeatureTable, options: WriteOptions<'_>) -> Re
         }
         let offset_words = (100 + shp.len()) / 2;
         let len_words = content.len() / 2;
-        let record_number = i32::try_from(i + 1)
-            .map_err(|_| Error::input(path, 0, "要素过多 (too many features for a shapefile)"))?;
+        let record_number = i32::try_from(i + 1).map_err(|_| {
+            FormatError::input(path, 0, "要素过多 (too many features for a shapefile)")
+        })?;
         shp.extend_from_slice(&record_number.to_be_bytes());
         shp.extend_from_slice(&word_count(path, len_words)?.to_be_bytes());
         shp.extend_from_slice(&content);
@@ -200,38 +244,22 @@ pub fn write(path: &Path, table: &FeatureTable, options: WriteOptions<'_>) -> Re
     } else {
         kind.code()
     };
-    let shp_header = main_header(path, 100 + shp.len(), code, bbox)?;
-    let shx_header = main_header(path, 100 + shx.len(), code, bbox)?;
-    let dbf = dbf_bytes(path, table, encoding, last_update)?;
-
-    write_file(&path.with_extension("shp"), &[&shp_header, &shp])?;
-    write_file(&path.with_extension("shx"), &[&shx_header, &shx])?;
-    write_file(&path.with_extension("dbf"), &[&dbf])?;
-    write_file(&path.with_extension("cpg"), &[encoding.cpg().as_bytes()])?;
-    let prj = path.with_extension("prj");
-    match prj_wkt {
-        Some(wkt) => write_file(&prj, &[wkt.as_bytes()])?,
-        // A `.prj` left over from an earlier file of the same name would be wrong now.
-        None => match std::fs::remove_file(&prj) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&prj, e)),
-            _ => {}
-        },
-    }
-    Ok(())
+    let mut shp_file = main_header(path, 100 + shp.len(), code, bbox)?;
+    shp_file.extend_from_slice(&shp);
+    let mut shx_file = main_header(path, 100 + shx.len(), code, bbox)?;
+    shx_file.extend_from_slice(&shx);
+    Ok(ShapefileBytes {
+        shp: shp_file,
+        shx: shx_file,
+        dbf: dbf_bytes(path, table, encoding, last_update)?,
+        cpg: encoding.cpg().as_bytes().to_vec(),
+        prj: prj_wkt.map(|w| w.as_bytes().to_vec()),
+    })
 }
 
-fn write_file(path: &Path, parts: &[&[u8]]) -> Result<()> {
-    let total: usize = parts.iter().map(|p| p.len()).sum();
-    let mut buf = Vec::with_capacity(total);
-    for p in parts {
-        buf.extend_from_slice(p);
-    }
-    std::fs::write(path, buf).map_err(|e| Error::io(path, e))
-}
-
-fn word_count(path: &Path, words: usize) -> Result<i32> {
+fn word_count(path: &Path, words: usize) -> FormatResult<i32> {
     i32::try_from(words).map_err(|_| {
-        Error::input(
+        FormatError::input(
             path,
             0,
             "shapefile 超过 2 GB 上限 (shapefile larger than 2 GB)",
@@ -240,11 +268,11 @@ fn word_count(path: &Path, words: usize) -> Result<i32> {
 }
 
 /// The kind shared by all features, or an error naming the first feature of another kind.
-fn write_kind(path: &Path, table: &FeatureTable) -> Result<WriteKind> {
+fn write_kind(path: &Path, table: &FeatureTable) -> FormatResult<WriteKind> {
     let mut kind = None;
     for (i, f) in table.features.iter().enumerate() {
         let k = WriteKind::of(&f.geometry).ok_or_else(|| {
-            Error::input(
+            FormatError::input(
                 path,
                 0,
                 format!(
@@ -257,7 +285,7 @@ fn write_kind(path: &Path, table: &FeatureTable) -> Result<WriteKind> {
         match kind {
             None => kind = Some(k),
             Some(first) if first != k => {
-                return Err(Error::input(
+                return Err(FormatError::input(
                     path,
                     0,
                     format!(
@@ -274,7 +302,7 @@ fn write_kind(path: &Path, table: &FeatureTable) -> Result<WriteKind> {
 }
 
 /// The 100-byte header shared by `.shp` and `.shx`.
-fn main_header(path: &Path, file_len: usize, code: i32, bbox: [f64; 4]) -> Result<Vec<u8>> {
+fn main_header(path: &Path, file_len: usize, code: i32, bbox: [f64; 4]) -> FormatResult<Vec<u8>> {
     let mut h = Vec::with_capacity(100);
     h.extend_from_slice(&9994i32.to_be_bytes());
     h.extend_from_slice(&[0u8; 20]);
@@ -328,11 +356,11 @@ fn oriented_ring(ls: &LineString<f64>, clockwise: bool) -> Vec<Coord<f64>> {
 }
 
 /// The record content (shape type onwards) of one feature.
-fn shape_content(path: &Path, number: usize, g: &geo::Geometry<f64>) -> Result<Vec<u8>> {
-    let check = |coords: &mut dyn Iterator<Item = Coord<f64>>| -> Result<()> {
+fn shape_content(path: &Path, number: usize, g: &geo::Geometry<f64>) -> FormatResult<Vec<u8>> {
+    let check = |coords: &mut dyn Iterator<Item = Coord<f64>>| -> FormatResult<()> {
         for c in coords {
             if !(c.x.is_finite() && c.y.is_finite()) {
-                return Err(Error::input(
+                return Err(FormatError::input(
                     path,
                     0,
                     format!(
@@ -347,7 +375,7 @@ fn shape_content(path: &Path, number: usize, g: &geo::Geometry<f64>) -> Result<V
     use geo::CoordsIter;
     check(&mut g.coords_iter())?;
     let empty = || {
-        Error::input(
+        FormatError::input(
             path,
             0,
             format!("要素 {number} 的几何为空 (empty geometry)"),
@@ -415,7 +443,7 @@ fn shape_content(path: &Path, number: usize, g: &geo::Geometry<f64>) -> Result<V
             }
         }
         other => {
-            return Err(Error::input(
+            return Err(FormatError::input(
                 path,
                 0,
                 format!(
@@ -428,8 +456,8 @@ fn shape_content(path: &Path, number: usize, g: &geo::Geometry<f64>) -> Result<V
     Ok(buf)
 }
 
-fn count_i32(path: &Path, n: usize) -> Result<i32> {
-    i32::try_from(n).map_err(|_| Error::input(path, 0, "几何过大 (geometry too large)"))
+fn count_i32(path: &Path, n: usize) -> FormatResult<i32> {
+    i32::try_from(n).map_err(|_| FormatError::input(path, 0, "几何过大 (geometry too large)"))
 }
 
 /// The whole `.dbf` file: dBase III header, character fields, records, end-of-file marker.
@@ -438,11 +466,11 @@ fn dbf_bytes(
     table: &FeatureTable,
     encoding: DbfEncoding,
     last_update: chrono::NaiveDate,
-) -> Result<Vec<u8>> {
+) -> FormatResult<Vec<u8>> {
     let dbf_path = shp_path.with_extension("dbf");
     let nfields = table.fields.len();
     if nfields > 255 {
-        return Err(Error::input(
+        return Err(FormatError::input(
             &dbf_path,
             0,
             format!("字段过多 (too many fields: {nfields}, at most 255)"),
@@ -452,7 +480,7 @@ fn dbf_bytes(
     let mut names: Vec<Vec<u8>> = Vec::with_capacity(nfields);
     for name in &table.fields {
         let bytes = encoding.encode(name).ok_or_else(|| {
-            Error::input(
+            FormatError::input(
                 &dbf_path,
                 0,
                 format!(
@@ -462,7 +490,7 @@ fn dbf_bytes(
             )
         })?;
         if bytes.is_empty() || bytes.len() > 10 || bytes.contains(&0) {
-            return Err(Error::input(
+            return Err(FormatError::input(
                 &dbf_path,
                 0,
                 format!(
@@ -472,7 +500,7 @@ fn dbf_bytes(
             ));
         }
         if names.iter().any(|n| n.eq_ignore_ascii_case(&bytes)) {
-            return Err(Error::input(
+            return Err(FormatError::input(
                 &dbf_path,
                 0,
                 format!("字段名 “{name}” 重复 (duplicate field name)"),
@@ -485,7 +513,7 @@ fn dbf_bytes(
     let mut widths = vec![1usize; nfields];
     for (i, f) in table.features.iter().enumerate() {
         if f.values.len() > nfields {
-            return Err(Error::input(
+            return Err(FormatError::input(
                 &dbf_path,
                 0,
                 format!(
@@ -499,7 +527,7 @@ fn dbf_bytes(
         for (k, name) in table.fields.iter().enumerate() {
             let text = f.values.get(k).map(String::as_str).unwrap_or("");
             let bytes = encoding.encode(text).ok_or_else(|| {
-                Error::input(
+                FormatError::input(
                     &dbf_path,
                     0,
                     format!(
@@ -510,7 +538,7 @@ fn dbf_bytes(
                 )
             })?;
             if bytes.len() > 254 {
-                return Err(Error::input(
+                return Err(FormatError::input(
                     &dbf_path,
                     0,
                     format!(
@@ -528,16 +556,16 @@ fn dbf_bytes(
     let record_len = 1 + widths.iter().sum::<usize>();
     let header_len = 32 + 32 * nfields + 1;
     let nrecords = u32::try_from(values.len())
-        .map_err(|_| Error::input(&dbf_path, 0, "记录过多 (too many records)"))?;
+        .map_err(|_| FormatError::input(&dbf_path, 0, "记录过多 (too many records)"))?;
     let record_len_u16 = u16::try_from(record_len).map_err(|_| {
-        Error::input(
+        FormatError::input(
             &dbf_path,
             0,
             format!("记录过长 (record length {record_len} > 65535 bytes)"),
         )
     })?;
     let header_len_u16 = u16::try_from(header_len)
-        .map_err(|_| Error::input(&dbf_path, 0, "字段过多 (too many fields)"))?;
+        .map_err(|_| FormatError::input(&dbf_path, 0, "字段过多 (too many fields)"))?;
 
     let mut out = Vec::with_capacity(header_len + record_len * values.len() + 1);
     let (y, m, d) = dbf_date(last_update);
@@ -594,49 +622,68 @@ fn dbf_date(date: chrono::NaiveDate) -> (u8, u8, u8) {
 /// `crs` is the `.prj` WKT (normalised by [`normalize_prj`] so that PROJ accepts it), or `None`.
 /// Attributes are decoded as described in the module documentation; every value is text
 /// (numbers as written, dates as `YYYY-MM-DD`, logicals as `T`/`F`).
-pub fn read(path: &Path) -> Result<FeatureTable> {
-    let bytes = crate::error::read_file(path)?;
-    let geometries = read_shp(path, &bytes)?;
-    let dbf_path = sidecar(path, "dbf");
-    let mut table = FeatureTable::default();
-    let rows = if dbf_path.exists() {
-        let cpg_path = sidecar(path, "cpg");
-        let cpg = if cpg_path.exists() {
-            Some(String::from_utf8_lossy(&crate::error::read_file(&cpg_path)?).into_owned())
+pub fn read(path: &Path) -> FormatResult<FeatureTable> {
+    let side = |ext: &str| -> FormatResult<Option<Vec<u8>>> {
+        let p = sidecar(path, ext);
+        if p.exists() {
+            super::read_file(&p).map(Some)
         } else {
-            None
-        };
-        let dbf = read_dbf(
-            &dbf_path,
-            &crate::error::read_file(&dbf_path)?,
-            cpg.as_deref(),
-        )?;
-        if dbf.rows.len() != geometries.len() {
-            return Err(Error::input(
-                &dbf_path,
-                0,
-                format!(
-                    "属性记录数 {} 与图形数 {} 不一致 (the .dbf and .shp disagree on the number of records)",
-                    dbf.rows.len(),
-                    geometries.len()
-                ),
-            ));
+            Ok(None)
         }
-        table.fields = dbf.fields;
-        table.encoding = Some(dbf.encoding);
-        dbf.rows
-    } else {
-        vec![Vec::new(); geometries.len()]
+    };
+    let file = InputFile {
+        name: path.to_path_buf(),
+        kind: super::Kind::Shapefile,
+        bytes: super::read_file(path)?,
+        sidecars: Sidecars {
+            shx: side("shx")?,
+            dbf: side("dbf")?,
+            prj: side("prj")?,
+            cpg: side("cpg")?,
+        },
+    };
+    parse(&file)
+}
+
+/// Read a shapefile in memory: the `.shp` bytes and its side-cars (see [`read`]). Messages name
+/// the side-cars after the `.shp`'s name (`parcels.dbf`).
+pub fn parse(file: &InputFile) -> FormatResult<FeatureTable> {
+    let path = file.name.as_path();
+    let geometries = read_shp(path, &file.bytes)?;
+    let mut table = FeatureTable::default();
+    let rows = match &file.sidecars.dbf {
+        Some(dbf_bytes) => {
+            let dbf_path = path.with_extension("dbf");
+            let cpg = file
+                .sidecars
+                .cpg
+                .as_ref()
+                .map(|c| String::from_utf8_lossy(c).into_owned());
+            let dbf = read_dbf(&dbf_path, dbf_bytes, cpg.as_deref())?;
+            if dbf.rows.len() != geometries.len() {
+                return Err(FormatError::input(
+                    &dbf_path,
+                    0,
+                    format!(
+                        "属性记录数 {} 与图形数 {} 不一致 (the .dbf and .shp disagree on the number of records)",
+                        dbf.rows.len(),
+                        geometries.len()
+                    ),
+                ));
+            }
+            table.fields = dbf.fields;
+            table.encoding = Some(dbf.encoding);
+            dbf.rows
+        }
+        None => vec![Vec::new(); geometries.len()],
     };
     table.features = geometries
         .into_iter()
         .zip(rows)
         .map(|(geometry, values)| RawFeature { geometry, values })
         .collect();
-    let prj_path = sidecar(path, "prj");
-    if prj_path.exists() {
-        let text = String::from_utf8_lossy(&crate::error::read_file(&prj_path)?).into_owned();
-        let wkt = normalize_prj(&text);
+    if let Some(prj) = &file.sidecars.prj {
+        let wkt = normalize_prj(&String::from_utf8_lossy(prj));
         if !wkt.is_empty() {
             table.crs = Some(wkt);
         }
@@ -704,9 +751,9 @@ fn le_u32(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// All records of a `.shp` file, as geometries.
-fn read_shp(path: &Path, bytes: &[u8]) -> Result<Vec<geo::Geometry<f64>>> {
+fn read_shp(path: &Path, bytes: &[u8]) -> FormatResult<Vec<geo::Geometry<f64>>> {
     let not_shp = || {
-        Error::input(
+        FormatError::input(
             path,
             0,
             "不是有效的 shapefile (not a .shp file: bad header)",
@@ -720,7 +767,7 @@ fn read_shp(path: &Path, bytes: &[u8]) -> Result<Vec<geo::Geometry<f64>>> {
         .and_then(|w| w.checked_mul(2))
         .ok_or_else(not_shp)?;
     if declared > bytes.len() {
-        return Err(Error::input(
+        return Err(FormatError::input(
             path,
             0,
             format!(
@@ -736,7 +783,7 @@ fn read_shp(path: &Path, bytes: &[u8]) -> Result<Vec<geo::Geometry<f64>>> {
     while pos + 8 <= end {
         number += 1;
         let truncated = || {
-            Error::input(
+            FormatError::input(
                 path,
                 0,
                 format!("记录 {number} 被截断 (record {number} is truncated)"),
@@ -758,18 +805,18 @@ fn read_shp(path: &Path, bytes: &[u8]) -> Result<Vec<geo::Geometry<f64>>> {
 }
 
 /// One record's content as a geometry.
-fn shape_of(path: &Path, number: usize, c: &[u8]) -> Result<geo::Geometry<f64>> {
-    let err = |msg: &str| Error::input(path, 0, format!("记录 {number}: {msg}"));
+fn shape_of(path: &Path, number: usize, c: &[u8]) -> FormatResult<geo::Geometry<f64>> {
+    let err = |msg: &str| FormatError::input(path, 0, format!("记录 {number}: {msg}"));
     let truncated = || err("记录被截断 (record is truncated)");
     let ty = le_i32(c, 0).ok_or_else(truncated)?;
-    let xy = |at: usize| -> Result<Coord<f64>> {
+    let xy = |at: usize| -> FormatResult<Coord<f64>> {
         match (le_f64(c, at), le_f64(c, at + 8)) {
             (Some(x), Some(y)) => Ok(Coord { x, y }),
             _ => Err(truncated()),
         }
     };
     // The number of `size`-byte items a count claims, checked against the bytes left.
-    let count = |at: usize, size: usize| -> Result<usize> {
+    let count = |at: usize, size: usize| -> FormatResult<usize> {
         let n = le_i32(c, at).ok_or_else(truncated)?;
         let n = usize::try_from(n).map_err(|_| err("负数计数 (negative count)"))?;
         match n.checked_mul(size) {
@@ -788,7 +835,7 @@ fn shape_of(path: &Path, number: usize, c: &[u8]) -> Result<geo::Geometry<f64>> 
             }
             let pts = (0..n)
                 .map(|k| xy(40 + 16 * k).map(Point))
-                .collect::<Result<Vec<_>>>()?;
+                .collect::<FormatResult<Vec<_>>>()?;
             if pts.is_empty() {
                 return Err(err("空几何 (empty multipoint)"));
             }
@@ -817,7 +864,7 @@ fn shape_of(path: &Path, number: usize, c: &[u8]) -> Result<geo::Geometry<f64>> 
                 let e = starts.get(k + 1).copied().unwrap_or(npoints);
                 let mut coords = (s..e)
                     .map(|j| xy(points_at + 16 * j))
-                    .collect::<Result<Vec<_>>>()?;
+                    .collect::<FormatResult<Vec<_>>>()?;
                 if coords.first() != coords.last() {
                     if let Some(&first) = coords.first() {
                         coords.push(first);
@@ -990,8 +1037,8 @@ struct DbfField {
 }
 
 /// Parse a `.dbf` (dBase III and its common descendants).
-fn read_dbf(path: &Path, b: &[u8], cpg: Option<&str>) -> Result<Dbf> {
-    let bad = |msg: String| Error::input(path, 0, msg);
+fn read_dbf(path: &Path, b: &[u8], cpg: Option<&str>) -> FormatResult<Dbf> {
+    let bad = |msg: String| FormatError::input(path, 0, msg);
     if b.len() < 33 {
         return Err(bad("DBF 文件过短 (not a .dbf: too short)".into()));
     }
@@ -1179,6 +1226,7 @@ fn field_text(f: &DbfField, raw: &[u8], enc: TextEncoding) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// Write options with a fixed date (the tests do not depend on the clock).
     fn opts(encoding: DbfEncoding, prj_wkt: Option<&str>) -> WriteOptions<'_> {

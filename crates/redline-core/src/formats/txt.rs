@@ -9,7 +9,7 @@
 //! The reader tolerates the variants met in real files (encodings, `分带=3度带`, empty `带号`,
 //! areas in m² or with units, swapped X/Y, header point counts with or without the closing
 //! point, extra sections). Problems of one parcel become findings on that parcel
-//! ([`Parcel::notes`]); only problems of the whole file are an [`Error::Input`].
+//! ([`Parcel::notes`]); only problems of the whole file are a [`FormatError::Input`].
 
 use std::path::Path;
 
@@ -17,8 +17,9 @@ use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::{Coord, LineString, Polygon};
 
 use crate::formats::{display_name, text};
+use crate::formats::{FormatError, FormatResult};
 use crate::parcel::{BoundaryPoint, Ring, RingRole};
-use crate::{Error, Finding, Parcel, Result, Severity};
+use crate::{Finding, Parcel, Severity};
 
 /// 1 亩 in m² (10 000 / 15).
 pub const MU_M2: f64 = 10_000.0 / 15.0;
@@ -26,16 +27,16 @@ pub const MU_M2: f64 = 10_000.0 / 15.0;
 pub const HECTARE_M2: f64 = 10_000.0;
 
 /// Read every parcel of a TXT file.
-pub fn read(path: &Path) -> Result<Vec<Parcel>> {
-    let bytes = crate::error::read_file(path)?;
+pub fn read(path: &Path) -> FormatResult<Vec<Parcel>> {
+    let bytes = crate::formats::read_file(path)?;
     parse(&bytes, path)
 }
 
 /// Parse the bytes of a TXT file; `file` names it in errors and `source` fields.
 ///
-/// Errors (`Error::Input` with file and line) only for problems of the whole file: no
+/// Errors (`FormatError::Input` with file and line) only for problems of the whole file: no
 /// `[地块坐标]` section, no parcel header at all, point lines before the first header.
-pub fn parse(bytes: &[u8], file: &Path) -> Result<Vec<Parcel>> {
+pub fn parse(bytes: &[u8], file: &Path) -> FormatResult<Vec<Parcel>> {
     let (content, _encoding) = text::decode(bytes);
     let file_name = display_name(file);
     let mut attrs = Attributes::default();
@@ -74,7 +75,7 @@ pub fn parse(bytes: &[u8], file: &Path) -> Result<Vec<Parcel>> {
                     continue;
                 }
                 let Some(current) = raws.last_mut() else {
-                    return Err(Error::input(
+                    return Err(FormatError::input(
                         file,
                         line_no,
                         "界址点出现在第一个地块头行（以 @ 结尾）之前 (point line before any parcel header)",
@@ -99,14 +100,14 @@ pub fn parse(bytes: &[u8], file: &Path) -> Result<Vec<Parcel>> {
     }
 
     let Some(section_line) = coord_section_line else {
-        return Err(Error::input(
+        return Err(FormatError::input(
             file,
             0,
             "缺少 [地块坐标] 段 (no [地块坐标] section: not a parcel coordinate exchange file)",
         ));
     };
     if raws.is_empty() {
-        return Err(Error::input(
+        return Err(FormatError::input(
             file,
             section_line,
             "[地块坐标] 段中没有地块头行（以 @ 结尾的行）(no parcel header line ending with @)",
@@ -981,7 +982,7 @@ J1,1,3242537.394,39519431.265
         assert_eq!(parcels[0].source, "批次1.txt#1");
         assert_eq!(parcels[0].name, "宅基地申请-张某");
         let missing = read(&dir.path().join("none.txt"));
-        assert!(matches!(missing, Err(Error::Io { .. })));
+        assert!(matches!(missing, Err(FormatError::Io { .. })));
     }
 
     #[test]
@@ -1496,7 +1497,7 @@ J1,1,3242537.394,39519431.265
     #[test]
     fn file_level_errors_name_the_line() {
         let err = |s: &str| match parse(s.as_bytes(), Path::new(T)) {
-            Err(Error::Input { file, line, .. }) => (file, line),
+            Err(FormatError::Input(crate::error::InputError { file, line, .. })) => (file, line),
             other => panic!("expected input error, got {other:?}"),
         };
         assert_eq!(err("[属性描述]\n带号=39\n"), (T.into(), 0));

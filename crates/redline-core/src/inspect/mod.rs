@@ -24,13 +24,80 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde::Serialize;
 
-use crate::config::{Config, LayerConfig, Rule};
+use crate::config::{Attribute, Config, LayerConfig, LayerRule, Rule};
+use crate::crs::CrsError;
 use crate::crs::{Reprojector, CGCS2000};
+use crate::error::ErrorKind;
 use crate::formats::clues::Clue;
+use crate::formats::FormatError;
 use crate::geometry::overlay::OverlayBase;
 use crate::geometry::prepared::PreparedPolygon;
 use crate::layer::Layer;
-use crate::{Error, Result};
+use crate::layer::LayerError;
+
+/// Why clues could not be placed.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    /// The project has no reserve layer.
+    #[error("{}: 没有 rule = \"reserve_zones\" 的图层 (no reserve layer configured)", .file.display())]
+    NoReserveLayer {
+        /// The project file.
+        file: std::path::PathBuf,
+    },
+    /// A reserve or county layer cannot be loaded.
+    #[error(transparent)]
+    Layer(#[from] LayerError),
+    /// A zone value that is none of the known zones.
+    #[error("{}: 图层 {layer} 要素 {feature}: 功能分区 {value:?} 无法识别 (expected 核心区/缓冲区/实验区/核心保护区/一般控制区)", .file.display())]
+    UnknownZone {
+        /// The layer.
+        layer: String,
+        /// Its file.
+        file: std::path::PathBuf,
+        /// The feature id.
+        feature: String,
+        /// The text found.
+        value: String,
+    },
+    /// A clue list cannot be read.
+    #[error(transparent)]
+    Read(#[from] FormatError),
+    /// A clue's position cannot be converted into the working CRS.
+    #[error("{source_name}: 线索 {clue}: {source}")]
+    Clue {
+        /// The clue id.
+        clue: String,
+        /// Where it came from (`clues.csv:14`).
+        source_name: String,
+        /// Why.
+        #[source]
+        source: Box<CrsError>,
+    },
+    /// CGCS2000 will not convert into the working CRS (internal: the layers loaded through the
+    /// same conversion).
+    #[error("工作坐标系转换失败 (working CRS conversion failed): {0}")]
+    Projection(#[source] Box<CrsError>),
+    /// A worker thread stopped (internal).
+    #[error("线索处理线程中断 (worker stopped): {0}")]
+    Worker(&'static str),
+}
+
+impl InspectError {
+    /// Whose problem this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            InspectError::NoReserveLayer { .. }
+            | InspectError::UnknownZone { .. }
+            | InspectError::Clue { .. } => ErrorKind::Input,
+            InspectError::Layer(e) => e.kind(),
+            InspectError::Read(e) => e.kind(),
+            InspectError::Projection(_) | InspectError::Worker(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// Result with [`InspectError`].
+pub type InspectResult<T> = std::result::Result<T, InspectError>;
 
 pub use tally::{CountyCount, InspectSummary, Tally, ZoneCount};
 pub use zone::Zone;
@@ -151,34 +218,28 @@ fn entry(mp: &MultiPolygon<f64>, i: usize) -> Option<Entry> {
     ))
 }
 
-fn value(
-    layer: &Layer,
-    i: usize,
-    field: &Option<String>,
-    constant: &Option<String>,
-) -> Option<String> {
-    field
+/// The value of an attribute of feature `i`: its field's text where not empty, else the
+/// constant.
+fn value(layer: &Layer, i: usize, a: &Attribute) -> Option<String> {
+    a.field
         .as_deref()
         .and_then(|f| layer.attr(i, f))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .or_else(|| constant.clone())
+        .or_else(|| a.constant.clone())
 }
 
 impl Inspector {
     /// Load the `reserve_zones` and `county` layers of `config`.
-    pub fn load(config: Config) -> Result<Inspector> {
+    pub fn load(config: Config) -> InspectResult<Inspector> {
         let configs: Vec<&LayerConfig> = config
             .layers
             .iter()
-            .filter(|l| matches!(l.rule, Rule::ReserveZones | Rule::County))
+            .filter(|l| matches!(l.rule.kind(), Rule::ReserveZones | Rule::County))
             .collect();
-        if !configs.iter().any(|l| l.rule == Rule::ReserveZones) {
-            return Err(Error::Config {
+        if !configs.iter().any(|l| l.rule.kind() == Rule::ReserveZones) {
+            return Err(InspectError::NoReserveLayer {
                 file: config.file.clone(),
-                line: 0,
-                message: "没有 rule = \"reserve_zones\" 的图层 (no reserve layer configured)"
-                    .into(),
             });
         }
         let layers = crate::layer::load_all(&configs, &config.working_crs)?;
@@ -186,7 +247,7 @@ impl Inspector {
     }
 
     /// Build from loaded layers.
-    pub fn with_layers(config: Config, layers: Vec<Layer>) -> Result<Inspector> {
+    pub fn with_layers(config: Config, layers: Vec<Layer>) -> InspectResult<Inspector> {
         let mut zones = Vec::new();
         let mut counties = Vec::new();
         let mut layer_versions = Vec::new();
@@ -207,25 +268,24 @@ impl Inspector {
                 let prepared = prepared[i]
                     .take()
                     .unwrap_or_else(|| PreparedPolygon::new(&geometry));
-                match c.rule {
-                    Rule::ReserveZones => {
-                        let zone_text =
-                            value(&layer, i, &c.zone_field, &c.zone).unwrap_or_default();
-                        let zone = Zone::parse(&zone_text).ok_or_else(|| {
-                            Error::input(
-                                &c.path,
-                                0,
-                                format!(
-                                    "图层 {} 要素 {}: 功能分区 {zone_text:?} 无法识别 (expected 核心区/缓冲区/实验区/核心保护区/一般控制区)",
-                                    c.name, f.id
-                                ),
-                            )
-                        })?;
+                match &c.rule {
+                    LayerRule::ReserveZones(fields) => {
+                        let zone_text = value(&layer, i, &fields.zone).unwrap_or_default();
+                        let zone =
+                            Zone::parse(&zone_text).ok_or_else(|| InspectError::UnknownZone {
+                                layer: c.name.clone(),
+                                file: c.path.clone(),
+                                feature: f.id.clone(),
+                                value: zone_text.clone(),
+                            })?;
+                        let kind = Attribute {
+                            field: fields.kind_field.clone(),
+                            constant: None,
+                        };
                         zones.push(ReserveZone {
-                            reserve: value(&layer, i, &c.reserve_field, &c.reserve)
-                                .unwrap_or_default(),
-                            level: value(&layer, i, &c.level_field, &c.level).unwrap_or_default(),
-                            kind: value(&layer, i, &c.type_field, &None).unwrap_or_default(),
+                            reserve: value(&layer, i, &fields.reserve).unwrap_or_default(),
+                            level: value(&layer, i, &fields.level).unwrap_or_default(),
+                            kind: value(&layer, i, &kind).unwrap_or_default(),
                             zone,
                             layer: c.name.clone(),
                             feature_id: f.id.clone(),
@@ -233,9 +293,12 @@ impl Inspector {
                             geometry,
                         });
                     }
-                    Rule::County => counties.push(County {
-                        code: value(&layer, i, &c.code_field, &None).unwrap_or_default(),
-                        name: value(&layer, i, &c.name_field, &None).unwrap_or_default(),
+                    LayerRule::County {
+                        code_field,
+                        name_field,
+                    } => counties.push(County {
+                        code: value(&layer, i, &Attribute::field(code_field)).unwrap_or_default(),
+                        name: value(&layer, i, &Attribute::field(name_field)).unwrap_or_default(),
                         prepared,
                     }),
                     _ => {}
@@ -425,7 +488,7 @@ impl Inspector {
         &self,
         clue: &Clue,
         proj: &Reprojector,
-    ) -> Result<(Location, Option<Vec<ZoneArea>>)> {
+    ) -> InspectResult<(Location, Option<Vec<ZoneArea>>)> {
         if clue.patch.is_none() {
             let settled = self.quick.get().and_then(|q| {
                 q.settled(Coord {
@@ -442,11 +505,16 @@ impl Inspector {
                 return Ok((location, None));
             }
         }
-        let (x, y) = proj.point(clue.lon, clue.lat)?;
+        let bad = |source: CrsError| InspectError::Clue {
+            clue: clue.id.clone(),
+            source_name: clue.source.clone(),
+            source: Box::new(source),
+        };
+        let (x, y) = proj.point(clue.lon, clue.lat).map_err(bad)?;
         let patch = match &clue.patch {
             Some(g) => {
                 let mut g = g.clone();
-                proj.geometry_in_place(&mut g)?;
+                proj.geometry_in_place(&mut g).map_err(bad)?;
                 Some(g)
             }
             None => None,
@@ -547,7 +615,7 @@ impl Inspector {
 
     /// Place many clues in parallel; each worker thread builds its own PROJ handle. The
     /// departments are worked out once per distinct activity text, not once per clue.
-    pub fn place_all(&self, clues: &[Clue]) -> Result<Vec<Placement>> {
+    pub fn place_all(&self, clues: &[Clue]) -> InspectResult<Vec<Placement>> {
         if clues.len() >= QUICK_GRID_FROM {
             self.prepare_quick_grid();
         }
@@ -564,7 +632,9 @@ impl Inspector {
             .map_init(
                 || Reprojector::new(CGCS2000, &working),
                 |proj, clue| {
-                    let proj = proj.as_ref().map_err(|e| Error::Crs(e.to_string()))?;
+                    let proj = proj
+                        .as_ref()
+                        .map_err(|e| InspectError::Projection(Box::new(e.clone())))?;
                     let located = self.locate_clue(clue, proj)?;
                     let d = departments
                         .get(clue.activity.as_str())
@@ -695,22 +765,27 @@ pub struct ClueBatch {
 }
 
 /// Read clue files (CSV, XLSX, shapefile, GeoJSON); bad rows are collected, not fatal.
-pub fn read_clue_files(files: &[std::path::PathBuf]) -> Result<ClueBatch> {
+pub fn read_clue_files(files: &[std::path::PathBuf]) -> InspectResult<ClueBatch> {
     let mut batch = ClueBatch::default();
     for f in files {
-        let list = crate::formats::clues::read(f)?;
-        batch.clues.extend(list.clues);
-        batch
-            .problems
-            .extend(list.problems.into_iter().map(|e| e.to_string()));
-        batch.warnings.extend(list.warnings);
+        batch.add(crate::formats::clues::read(f)?);
     }
     Ok(batch)
 }
 
+impl ClueBatch {
+    /// Add the clues, problems and warnings of one list.
+    pub fn add(&mut self, list: crate::formats::clues::ClueList) {
+        self.clues.extend(list.clues);
+        self.problems
+            .extend(list.problems.into_iter().map(|e| e.to_string()));
+        self.warnings.extend(list.warnings);
+    }
+}
+
 impl Inspector {
     /// Place a batch of clues and build the report.
-    pub fn report(&self, batch: &ClueBatch) -> Result<InspectReport> {
+    pub fn report(&self, batch: &ClueBatch) -> InspectResult<InspectReport> {
         let placements = self.place_all(&batch.clues)?;
         let summary = summarize(&placements, batch.problems.len());
         Ok(InspectReport {
@@ -727,7 +802,7 @@ impl Inspector {
 pub fn inspect_files(
     inspector: &Inspector,
     files: &[std::path::PathBuf],
-) -> Result<(InspectReport, Vec<Clue>)> {
+) -> InspectResult<(InspectReport, Vec<Clue>)> {
     let batch = read_clue_files(files)?;
     let report = inspector.report(&batch)?;
     Ok((report, batch.clues))

@@ -19,10 +19,10 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::{InspectError, InspectResult};
 use super::{Inspector, LayerVersion, Summary, Zone};
 use crate::crs::{Reprojector, CGCS2000};
 use crate::formats::clues::{read_chunked, Clue, ClueList};
-use crate::{Error, Result};
 
 /// Clues per chunk: large enough that a chunk's parallel split costs little, small enough that
 /// the chunks in flight (three at most) stay a few MB.
@@ -130,13 +130,16 @@ thread_local! {
 }
 
 /// This thread's CGCS2000 → `working` converter.
-fn reprojector(working: &str) -> Result<Rc<Reprojector>> {
+fn reprojector(working: &str) -> InspectResult<Rc<Reprojector>> {
     REPROJECTORS.with(|cell| {
         let mut cache = cell.borrow_mut();
         if let Some((_, r)) = cache.iter().find(|(w, _)| w == working) {
             return Ok(Rc::clone(r));
         }
-        let r = Rc::new(Reprojector::new(CGCS2000, working)?);
+        let r = Rc::new(
+            Reprojector::new(CGCS2000, working)
+                .map_err(|e| InspectError::Projection(Box::new(e)))?,
+        );
         cache.push((working.to_string(), Rc::clone(&r)));
         Ok(r)
     })
@@ -158,7 +161,7 @@ impl Inspector {
     /// Place the clues of one chunk (lon/lat) and count them, in parallel over pieces of
     /// [`PIECE_ROWS`] clues. A long chunk builds the [quick grid](super::quick) first; the
     /// tally records the time of each apart.
-    pub fn tally_chunk(&self, clues: &[Clue]) -> Result<Tally> {
+    pub fn tally_chunk(&self, clues: &[Clue]) -> InspectResult<Tally> {
         let t = std::time::Instant::now();
         if clues.len() >= super::QUICK_GRID_FROM {
             self.prepare_quick_grid();
@@ -176,7 +179,7 @@ impl Inspector {
                 for clue in piece {
                     self.count(&mut w, clue)?;
                 }
-                Ok::<_, Error>(w.tally)
+                Ok::<_, InspectError>(w.tally)
             })
             .try_reduce(
                 || self.empty_tally(),
@@ -190,7 +193,7 @@ impl Inspector {
         Ok(tally)
     }
 
-    fn count<'a>(&self, w: &mut Worker<'a>, clue: &'a Clue) -> Result<()> {
+    fn count<'a>(&self, w: &mut Worker<'a>, clue: &'a Clue) -> InspectResult<()> {
         let (location, _) = self.locate_clue(clue, &w.proj)?;
         let t = &mut w.tally;
         t.clues += 1;
@@ -226,12 +229,12 @@ impl Inspector {
         &self,
         files: &[PathBuf],
         progress: &mut dyn FnMut(&Tally),
-    ) -> Result<InspectSummary> {
+    ) -> InspectResult<InspectSummary> {
         let mut tally = self.empty_tally();
         let lists: Vec<ClueList> = if rayon::current_num_threads() <= 1 {
             let mut lists = Vec::new();
             for f in files {
-                lists.push(read_chunked(f, CHUNK_ROWS, &mut |chunk| {
+                lists.push(read_chunked::<InspectError>(f, CHUNK_ROWS, &mut |chunk| {
                     tally.merge(&self.tally_chunk(&chunk)?);
                     progress(&tally);
                     Ok(())
@@ -250,15 +253,15 @@ impl Inspector {
         files: &[PathBuf],
         tally: &mut Tally,
         progress: &mut dyn FnMut(&Tally),
-    ) -> Result<Vec<ClueList>> {
+    ) -> InspectResult<Vec<ClueList>> {
         std::thread::scope(|scope| {
             let (tx, rx) = mpsc::sync_channel::<Vec<Clue>>(1);
-            let reader = scope.spawn(move || -> Result<Vec<ClueList>> {
+            let reader = scope.spawn(move || -> InspectResult<Vec<ClueList>> {
                 let mut lists = Vec::new();
                 for f in files {
-                    lists.push(read_chunked(f, CHUNK_ROWS, &mut |chunk| {
+                    lists.push(read_chunked::<InspectError>(f, CHUNK_ROWS, &mut |chunk| {
                         tx.send(chunk)
-                            .map_err(|_| Error::Other("placing stopped".into()))
+                            .map_err(|_| InspectError::Worker("placing stopped"))
                     })?);
                 }
                 Ok(lists)
@@ -280,7 +283,7 @@ impl Inspector {
             drop(rx);
             let read = reader
                 .join()
-                .map_err(|_| Error::Other("clue reader thread panicked".into()))?;
+                .map_err(|_| InspectError::Worker("clue reader thread panicked"))?;
             match failure {
                 Some(e) => Err(e),
                 None => read,

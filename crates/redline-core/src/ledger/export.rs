@@ -20,10 +20,10 @@
 
 use std::path::Path;
 
-use crate::formats::shapefile::DbfEncoding;
+use crate::formats::shapefile::{DbfEncoding, ShapefileBytes};
 use crate::formats::{FeatureTable, RawFeature};
 
-use super::{zone_label, Entry, Filter, Ledger, LedgerError, LedgerResult};
+use super::{zone_label, Entry, Filter, Ledger, LedgerResult};
 
 /// The attribute fields of an export, in order.
 pub const FIELDS: [&str; 25] = [
@@ -179,30 +179,39 @@ pub fn fit_dbf(text: &str, encoding: DbfEncoding) -> String {
 }
 
 impl Ledger {
-    /// Write the entries matching `filter` as a GeoJSON FeatureCollection (patches where
-    /// present, else points, with [`ExportGeometry::Patches`]). Returns the number written.
+    /// The entries matching `filter` as GeoJSON FeatureCollection text (patches where present,
+    /// else points, with [`ExportGeometry::Patches`]), and how many there are.
+    pub fn geojson_export(
+        &self,
+        filter: &Filter,
+        geometry: ExportGeometry,
+    ) -> LedgerResult<(usize, String)> {
+        let entries = self.list_all(filter)?;
+        let table = feature_table(&entries, geometry, true);
+        let value = crate::formats::geojson::to_value(Path::new("ledger.geojson"), &table)?;
+        Ok((table.features.len(), value.to_string()))
+    }
+
+    /// Write [`Ledger::geojson_export`] to `path`. Returns the number written.
     pub fn export_geojson(
         &self,
         path: &Path,
         filter: &Filter,
         geometry: ExportGeometry,
     ) -> LedgerResult<usize> {
-        let entries = self.list_all(filter)?;
-        let table = feature_table(&entries, geometry, true);
-        crate::formats::geojson::write(path, &table)
-            .map_err(|e| LedgerError::Report(e.to_string()))?;
-        Ok(table.features.len())
+        let (n, text) = self.geojson_export(filter, geometry)?;
+        crate::formats::write_file(path, text.as_bytes())?;
+        Ok(n)
     }
 
-    /// Write the entries matching `filter` as a shapefile with a CGCS2000 `.prj`: all entries
-    /// as points, or only the entries with patches as polygons. Returns the number written.
-    pub fn export_shapefile(
+    /// The entries matching `filter` as shapefile files in memory, with a CGCS2000 `.prj`: all
+    /// entries as points, or only the entries with patches as polygons; and how many there are.
+    pub fn shapefile_export(
         &self,
-        path: &Path,
         filter: &Filter,
         geometry: ExportGeometry,
         encoding: DbfEncoding,
-    ) -> LedgerResult<usize> {
+    ) -> LedgerResult<(usize, ShapefileBytes)> {
         let entries = self.list_all(filter)?;
         let mut table = feature_table(&entries, geometry, false);
         for f in &mut table.features {
@@ -220,9 +229,42 @@ impl Ledger {
             // The ledger's today: a fixed date in the settings gives the same bytes every day.
             last_update: self.today(),
         };
-        crate::formats::shapefile::write(path, &table, options)
-            .map_err(|e| LedgerError::Report(e.to_string()))?;
-        Ok(table.features.len())
+        let files = crate::formats::shapefile::encode(Path::new("ledger.shp"), &table, options)?;
+        Ok((table.features.len(), files))
+    }
+
+    /// Write [`Ledger::shapefile_export`] as `path` (`.shp` and its side-cars). Returns the
+    /// number written.
+    pub fn export_shapefile(
+        &self,
+        path: &Path,
+        filter: &Filter,
+        geometry: ExportGeometry,
+        encoding: DbfEncoding,
+    ) -> LedgerResult<usize> {
+        let (n, files) = self.shapefile_export(filter, geometry, encoding)?;
+        for (ext, bytes) in files.parts() {
+            crate::formats::write_file(&path.with_extension(ext), bytes)?;
+        }
+        Ok(n)
+    }
+
+    /// [`Ledger::shapefile_export`] zipped as `<stem>.shp`, `<stem>.shx` … (for a download).
+    pub fn shapefile_zip_export(
+        &self,
+        filter: &Filter,
+        geometry: ExportGeometry,
+        encoding: DbfEncoding,
+        stem: &str,
+    ) -> LedgerResult<(usize, Vec<u8>)> {
+        let (n, files) = self.shapefile_export(filter, geometry, encoding)?;
+        let entries: Vec<(String, &[u8])> = files
+            .parts()
+            .into_iter()
+            .map(|(ext, b)| (format!("{stem}.{ext}"), b))
+            .collect();
+        let zipped = crate::formats::zip::write(Path::new(&format!("{stem}.zip")), &entries)?;
+        Ok((n, zipped))
     }
 }
 

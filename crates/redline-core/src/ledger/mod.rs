@@ -304,16 +304,47 @@ pub enum LedgerError {
         #[source]
         source: std::io::Error,
     },
-    /// Writing a report or export failed.
+    /// Writing a form or an export failed (internal).
     #[error("报表输出失败 (report): {0}")]
-    Report(String),
+    Report(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A GBK form was asked for, and some text has no GBK form.
+    #[error("表中有 GBK 无法表示的字符，请改用 UTF-8 (text not representable in GBK)")]
+    NotGbk,
+    /// A stored value is none the ledger knows (the database was changed outside redline).
+    #[error("台账数据库中有无法识别的值 (unknown stored value): {0}")]
+    Corrupt(String),
 }
 
-impl From<LedgerError> for crate::Error {
-    fn from(e: LedgerError) -> Self {
-        match e {
-            LedgerError::Io { path, source } => crate::Error::Io { path, source },
-            other => crate::Error::Ledger(other.to_string()),
+impl From<crate::formats::FormatError> for LedgerError {
+    fn from(e: crate::formats::FormatError) -> Self {
+        LedgerError::Report(Box::new(e))
+    }
+}
+
+impl LedgerError {
+    /// A failure of a form or export writer.
+    pub(crate) fn report(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        LedgerError::Report(Box::new(e))
+    }
+
+    /// Whose problem this is: a stale version or a move the life cycle does not allow is a
+    /// conflict; a missing issue is not found; a missing reason or a bad record is the
+    /// caller's; the database and the disk are internal.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            LedgerError::Conflict { .. } | LedgerError::IllegalTransition { .. } => {
+                ErrorKind::Conflict
+            }
+            LedgerError::NotFound(_) => ErrorKind::NotFound,
+            LedgerError::ReasonRequired(_)
+            | LedgerError::UnitRequired(_)
+            | LedgerError::Invalid(_)
+            | LedgerError::NotGbk => ErrorKind::Input,
+            LedgerError::Sqlite { .. }
+            | LedgerError::Io { .. }
+            | LedgerError::Report(_)
+            | LedgerError::Corrupt(_) => ErrorKind::Internal,
         }
     }
 }

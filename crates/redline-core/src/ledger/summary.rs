@@ -237,7 +237,7 @@ impl Summary {
         let mut w = csv::WriterBuilder::new()
             .flexible(false)
             .from_writer(Vec::new());
-        let report = |e: csv::Error| LedgerError::Report(e.to_string());
+        let report = |e: csv::Error| LedgerError::report(e);
         w.write_record(&table.headers).map_err(report)?;
         for row in table.rows.iter().chain(std::iter::once(&table.total)) {
             w.write_record(row.iter().map(Cell::render))
@@ -245,8 +245,8 @@ impl Summary {
         }
         let text = w
             .into_inner()
-            .map_err(|e| LedgerError::Report(e.to_string()))?;
-        let text = String::from_utf8(text).map_err(|e| LedgerError::Report(e.to_string()))?;
+            .map_err(|e| LedgerError::report(e.into_error()))?;
+        let text = String::from_utf8(text).map_err(LedgerError::report)?;
         match encoding {
             CsvEncoding::Utf8Bom => {
                 let mut out = Vec::with_capacity(text.len() + 3);
@@ -257,10 +257,7 @@ impl Summary {
             CsvEncoding::Gbk => {
                 let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
                 if unmappable {
-                    return Err(LedgerError::Report(
-                        "表中有 GBK 无法表示的字符，请改用 UTF-8 (text not representable in GBK)"
-                            .into(),
-                    ));
+                    return Err(LedgerError::NotGbk);
                 }
                 Ok(bytes.into_owned())
             }
@@ -279,10 +276,8 @@ impl Summary {
     /// The workbook with the sheets 汇总, 逾期, 重点问题, as bytes.
     pub fn xlsx(&self) -> LedgerResult<Vec<u8>> {
         let mut wb = Workbook::new();
-        self.fill_workbook(&mut wb)
-            .map_err(|e| LedgerError::Report(e.to_string()))?;
-        wb.save_to_buffer()
-            .map_err(|e| LedgerError::Report(e.to_string()))
+        self.fill_workbook(&mut wb).map_err(LedgerError::report)?;
+        wb.save_to_buffer().map_err(LedgerError::report)
     }
 
     /// Write the workbook.
@@ -296,7 +291,7 @@ impl Summary {
 
     /// The summary as pretty JSON.
     pub fn to_json(&self) -> LedgerResult<String> {
-        serde_json::to_string_pretty(self).map_err(|e| LedgerError::Report(e.to_string()))
+        serde_json::to_string_pretty(self).map_err(LedgerError::report)
     }
 
     fn fill_workbook(&self, wb: &mut Workbook) -> Result<(), XlsxError> {
@@ -462,7 +457,7 @@ impl Ledger {
                 let activity = opt_or(&get(4).map_err(|e| self.sql(e))?, NO_ACTIVITY);
                 let status_text: String = r.get(5).map_err(|e| self.sql(e))?;
                 let status = Status::parse(&status_text).ok_or_else(|| {
-                    LedgerError::Report(format!("未知状态 (unknown status) {status_text}"))
+                    LedgerError::Corrupt(format!("未知状态 (unknown status) {status_text}"))
                 })?;
                 let n: i64 = r.get(6).map_err(|e| self.sql(e))?;
                 let area: f64 = r.get(7).map_err(|e| self.sql(e))?;

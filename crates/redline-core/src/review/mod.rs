@@ -22,9 +22,36 @@ use crate::crs::{self, Reprojector};
 use crate::geometry::prepared::BoxRelation;
 use crate::geometry::{area, overlay::OverlayBase, validate};
 use crate::layer::Layer;
-use crate::{Finding, Parcel, Result, Severity};
+use crate::{Finding, Parcel, Severity};
 
 pub use report::{Report, ReportFormat};
+
+/// Why a batch could not be reviewed. A bad parcel never is a reason: it becomes `invalid` with
+/// findings; only the layers, or a conversion between the working CRS and CGCS2000 that the
+/// layers already passed, can stop a review.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// A review layer cannot be loaded.
+    #[error(transparent)]
+    Layer(#[from] crate::layer::LayerError),
+    /// The working CRS will not convert to or from CGCS2000 lon/lat (internal: the layers
+    /// loaded through the same conversion).
+    #[error("工作坐标系转换失败 (working CRS conversion failed): {0}")]
+    Projection(#[source] Box<crate::crs::CrsError>),
+}
+
+impl ReviewError {
+    /// Whose problem this is.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            ReviewError::Layer(e) => e.kind(),
+            ReviewError::Projection(_) => crate::error::ErrorKind::Internal,
+        }
+    }
+}
+
+/// Result with [`ReviewError`].
+pub type ReviewResult<T> = std::result::Result<T, ReviewError>;
 
 /// The outcome for one parcel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -108,7 +135,7 @@ struct Prepared {
 
 impl Reviewer {
     /// Load and index every review layer of `config`.
-    pub fn load(config: Config) -> Result<Reviewer> {
+    pub fn load(config: Config) -> ReviewResult<Reviewer> {
         let configs: Vec<_> = config.review_layers().collect();
         let layers = crate::layer::load_all(&configs, &config.working_crs)?;
         Ok(Reviewer::with_layers(config, layers))
@@ -125,12 +152,12 @@ impl Reviewer {
     }
 
     /// Review a batch of parcels. Bad geometry never aborts the batch: such parcels are `invalid`.
-    pub fn review(&self, parcels: Vec<Parcel>) -> Result<Report> {
+    pub fn review(&self, parcels: Vec<Parcel>) -> ReviewResult<Report> {
         let to_working_cache = ReprojectorCache::default();
         let prepared: Vec<Prepared> = parcels
             .into_iter()
             .map(|p| self.prepare(p, &to_working_cache))
-            .collect::<Result<_>>()?;
+            .collect::<ReviewResult<_>>()?;
         let mut reviews: Vec<ParcelReview> =
             prepared.into_par_iter().map(|p| self.check(p)).collect();
         self.batch_overlaps(&mut reviews);
@@ -140,7 +167,7 @@ impl Reviewer {
         Ok(Report::new(self, reviews))
     }
 
-    fn prepare(&self, mut parcel: Parcel, cache: &ReprojectorCache) -> Result<Prepared> {
+    fn prepare(&self, mut parcel: Parcel, cache: &ReprojectorCache) -> ReviewResult<Prepared> {
         let mut findings = parcel.notes.clone();
         // The zone check reads the coordinates as written in the file.
         if let Some(zone) = parcel.zone {
@@ -176,8 +203,25 @@ impl Reviewer {
         };
         // Reproject the surveyed points once into the working CRS; validation then measures in
         // metres whatever CRS the file used (a GeoJSON parcel comes in degrees).
-        let to_w = cache.get(&src, &self.config.working_crs)?;
-        let to_ll = cache.get(&self.config.working_crs, crs::CGCS2000)?;
+        let to_ll = cache
+            .get(&self.config.working_crs, crs::CGCS2000)
+            .map_err(|e| ReviewError::Projection(Box::new(e)))?;
+        // The parcel's own CRS comes from its file: one PROJ does not know makes this parcel
+        // invalid, not the batch.
+        let to_w = match cache.get(&src, &self.config.working_crs) {
+            Ok(r) => r,
+            Err(e) => {
+                findings.push(
+                    Finding::new(
+                        "reprojection_failed",
+                        Severity::Fail,
+                        format!("地块坐标系无法转换到工作坐标系: {e}"),
+                    )
+                    .invalidating(),
+                );
+                return done(parcel, findings);
+            }
+        };
         let mut outside_aow = Vec::new();
         for ring in &mut parcel.rings {
             for p in &mut ring.points {
@@ -335,7 +379,7 @@ impl Reviewer {
             return;
         };
         let tol = self.config.tolerances.overlap_m2;
-        let rule = layer.config.rule;
+        let rule = layer.config.rule.kind();
         let name = &layer.config.name;
         let cands = layer.candidates([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
         let probe = working
@@ -395,10 +439,11 @@ impl Reviewer {
                 continue;
             }
             if rule == Rule::Classify {
-                let code = layer
-                    .config
-                    .class_field
-                    .as_deref()
+                let class_field = match &layer.config.rule {
+                    crate::config::LayerRule::Classify { class_field } => Some(class_field),
+                    _ => None,
+                };
+                let code = class_field
                     .and_then(|f| layer.attr(i, f))
                     .unwrap_or("")
                     .trim()
@@ -575,7 +620,7 @@ struct ReprojectorCache {
 }
 
 impl ReprojectorCache {
-    fn get(&self, from: &str, to: &str) -> Result<std::rc::Rc<Reprojector>> {
+    fn get(&self, from: &str, to: &str) -> crate::crs::CrsResult<std::rc::Rc<Reprojector>> {
         let key = (from.to_string(), to.to_string());
         if let Some(r) = self.map.borrow().get(&key) {
             return Ok(r.clone());

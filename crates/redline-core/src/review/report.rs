@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 
 use super::{ParcelReview, Reviewer, Verdict};
 use crate::crs::{Reprojector, CGCS2000};
-use crate::{Finding, Result};
+use crate::Finding;
 
 /// Output formats of `redline review`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,13 +168,16 @@ impl Report {
     }
 
     /// Parcels and overlap pieces as a GeoJSON FeatureCollection in CGCS2000 lon/lat.
-    pub fn to_geojson(&self) -> Result<serde_json::Value> {
-        let to_ll = Reprojector::new(&self.working_crs, CGCS2000)?;
+    pub fn to_geojson(&self) -> super::ReviewResult<serde_json::Value> {
+        let to_ll = Reprojector::new(&self.working_crs, CGCS2000)
+            .map_err(|e| super::ReviewError::Projection(Box::new(e)))?;
         let mut features = Vec::new();
         for p in &self.parcels {
             let Some(g) = &p.geometry else { continue };
             let mut ll = g.clone();
-            to_ll.geometry_in_place(&mut ll)?;
+            to_ll
+                .geometry_in_place(&mut ll)
+                .map_err(|e| super::ReviewError::Projection(Box::new(e)))?;
             features.push(serde_json::json!({
                 "type": "Feature",
                 "geometry": geojson::Geometry::new(geojson::Value::from(&ll)),
@@ -187,7 +190,9 @@ impl Report {
             }));
             for piece in &p.pieces {
                 let mut ll = piece.geometry.clone();
-                to_ll.geometry_in_place(&mut ll)?;
+                to_ll
+                    .geometry_in_place(&mut ll)
+                    .map_err(|e| super::ReviewError::Projection(Box::new(e)))?;
                 features.push(serde_json::json!({
                     "type": "Feature",
                     "geometry": geojson::Geometry::new(geojson::Value::from(&ll)),

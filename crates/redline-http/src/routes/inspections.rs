@@ -59,17 +59,14 @@ pub async fn inspect(
             let inspector = cat.inspector.as_ref().ok_or_else(|| {
                 ApiError::not_found("未配置保护区图层 (no reserve_zones layer is configured)")
             })?;
-            let tmp = s.tempdir()?;
-            let mut paths = Vec::new();
+            let mut batch = redline_core::inspect::ClueBatch::default();
             for (i, (u, kind)) in uploads.iter().zip(&kinds).enumerate() {
-                paths.extend(upload::materialize(u, *kind, i, tmp.path(), &s.limits)?);
+                for file in upload::input_files(u, *kind, i, &s.limits)? {
+                    batch.add(redline_core::formats::clues::parse(&file)?);
+                }
             }
-            let (mut report, mut clues) = redline_core::inspect::inspect_files(inspector, &paths)
-                .map_err(|e| ApiError::from_input(e, Some(tmp.path())))?;
-            let strip = format!("{}{}", tmp.path().display(), std::path::MAIN_SEPARATOR);
-            for p in report.problems.iter_mut().chain(report.warnings.iter_mut()) {
-                *p = p.replace(&strip, "");
-            }
+            let mut report = inspector.report(&batch)?;
+            let mut clues = batch.clues;
             // A scoped token sees and imports only its county's clues.
             let mut out_of_scope = 0usize;
             if caller.scope().is_some() {

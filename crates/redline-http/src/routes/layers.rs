@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Catalogue, LayerState, VersionInfo};
-use crate::upload::{self, FileKind, Purpose, Uploads};
+use crate::upload::{self, Purpose, Uploads};
 use redline_core::config::Role;
 use redline_core::layer::LonLatBox;
-use redline_core::storage::{now_utc, LayerVersionRow};
+use redline_core::storage::{now_utc, LayerFiles, LayerVersionRow};
 
 /// The configured layers and the versions in force.
 #[utoipa::path(get, path = "/api/layers", tag = "layers",
@@ -111,7 +111,7 @@ pub async fn features(
                 max,
             )
             .map_err(|e| match e {
-                redline_core::Error::Input { .. } => ApiError::bad_request(e.to_string()),
+                redline_core::layer::LayerError::Input(e) => ApiError::bad_request(e.to_string()),
                 other => ApiError::internal(other),
             })?;
         let (features, truncated) = (found.features, found.truncated);
@@ -199,35 +199,20 @@ pub async fn upload(
                 .iter()
                 .position(|l| l.name == name)
                 .ok_or_else(|| ApiError::not_found(format!("没有图层 {name:?}")))?;
-            let dir = s
-                .data_dir
-                .join("layers")
-                .join(format!("{idx:02}"))
-                .join(format!("v{version}"));
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)?;
-            }
-            std::fs::create_dir_all(&dir)?;
-            let cleanup = |e: ApiError| {
-                let _ = std::fs::remove_dir_all(&dir);
-                e
-            };
-            let path = match kind {
-                FileKind::ZipShapefile => {
-                    let files = upload::extract_zip(&u.bytes, &dir, &s.limits).map_err(cleanup)?;
-                    let shps = upload::shapefiles(&files).map_err(cleanup)?;
-                    let [shp] = &shps[..] else {
-                        return Err(cleanup(ApiError::invalid(
-                            "zip 中应只有一个 .shp 文件 (exactly one shapefile expected)",
-                        )));
-                    };
-                    shp.clone()
-                }
+            let mut files = upload::input_files(&u, kind, 0, &s.limits)?;
+            let file = match files.len() {
+                1 => files.remove(0),
                 _ => {
-                    let p = dir.join("layer.geojson");
-                    std::fs::write(&p, &u.bytes)?;
-                    p
+                    return Err(ApiError::invalid(
+                        "zip 中应只有一个 .shp 文件 (exactly one shapefile expected)",
+                    ))
                 }
+            };
+            let store = LayerFiles::new(&s.data_dir);
+            let path = store.save(idx, version, &file)?;
+            let cleanup = |e: ApiError| {
+                store.discard(idx, version);
+                e
             };
             let mut config = cur.config.clone();
             config.layers[idx].path = path.clone();
@@ -254,8 +239,7 @@ pub async fn upload(
                     uploaded_by: Some(who.clone()),
                 },
             );
-            let next = Catalogue::load(config, &versions)
-                .map_err(|e| cleanup(ApiError::from_input(e, Some(&dir))))?;
+            let next = Catalogue::load(config, &versions).map_err(|e| cleanup(e.into()))?;
             let st = next
                 .layer_state(&name)
                 .cloned()

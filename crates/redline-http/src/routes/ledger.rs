@@ -325,37 +325,21 @@ pub async fn export(
     };
     let utf8 = q.utf8;
     s.heavy(move |s| {
-        let tmp = s.tempdir()?;
         let l = s.ledger();
         if format == "geojson" {
-            let path = tmp.path().join("ledger.geojson");
-            l.export_geojson(&path, &f, geometry)?;
-            let bytes = std::fs::read(&path)?;
-            return Ok(attachment("ledger.geojson", "application/geo+json", bytes));
+            let (_, text) = l.geojson_export(&f, geometry)?;
+            return Ok(attachment(
+                "ledger.geojson",
+                "application/geo+json",
+                text.into_bytes(),
+            ));
         }
-        let path = tmp.path().join("ledger.shp");
         let enc = if utf8 {
             redline_core::formats::shapefile::DbfEncoding::Utf8
         } else {
             redline_core::formats::shapefile::DbfEncoding::Gbk
         };
-        l.export_shapefile(&path, &f, geometry, enc)?;
-        drop(l);
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
-            let p = path.with_extension(ext);
-            if p.exists() {
-                w.start_file(format!("ledger.{ext}"), opts)
-                    .map_err(|e| ApiError::internal(format!("zip: {e}")))?;
-                std::io::Write::write_all(&mut w, &std::fs::read(&p)?)?;
-            }
-        }
-        let bytes = w
-            .finish()
-            .map_err(|e| ApiError::internal(format!("zip: {e}")))?
-            .into_inner();
+        let (_, bytes) = l.shapefile_zip_export(&f, geometry, enc, "ledger")?;
         Ok(attachment("ledger.zip", "application/zip", bytes))
     })
     .await

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::upload::{self, FileKind, Purpose, Uploads};
+use crate::upload::{self, Purpose, Uploads};
 use redline_core::config::Role;
 use redline_core::review::Verdict;
 use redline_core::storage::{Decision, NewReview, ReviewFilter};
@@ -92,38 +92,22 @@ pub async fn submit(
     let who = caller.name().to_string();
     let (id, created_at, used, report, gj) = s
         .heavy(move |s| {
-            let tmp = s.tempdir()?;
             let mut parcels = Vec::new();
             let mut files = Vec::new();
-            let input = |e| ApiError::from_input(e, Some(tmp.path()));
             for (i, (u, kind)) in uploads.iter().zip(&kinds).enumerate() {
-                let name = upload::file_name(u, *kind, i);
-                match kind {
-                    FileKind::Txt => {
-                        parcels.extend(
-                            redline_core::formats::txt::parse(
-                                &u.bytes,
-                                std::path::Path::new(&name),
-                            )
-                            .map_err(input)?,
-                        );
-                    }
-                    _ => {
-                        for p in upload::materialize(u, *kind, i, tmp.path(), &s.limits)? {
-                            parcels.extend(redline_core::formats::read_parcels(&p).map_err(input)?);
-                        }
-                    }
+                for file in upload::input_files(u, *kind, i, &s.limits)? {
+                    parcels.extend(redline_core::formats::parse_parcels(&file)?);
                 }
-                files.push(name);
+                files.push(upload::file_name(u, *kind, i));
             }
             if parcels.is_empty() {
                 return Err(ApiError::invalid(
                     "文件中没有地块 (no parcel in the upload)",
                 ));
             }
-            let report = cat.reviewer.review(parcels).map_err(input)?;
+            let report = cat.reviewer.review(parcels)?;
             let json = report.to_json();
-            let gj = report.to_geojson().map_err(input)?;
+            let gj = report.to_geojson()?;
             let m = &report.summary;
             let verdict = report
                 .parcels

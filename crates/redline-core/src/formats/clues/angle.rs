@@ -25,12 +25,12 @@ pub(crate) enum Axis {
 /// assert_eq!(parse_angle("29度18分").unwrap(), 29.3);
 /// assert!(parse_angle("117°72′").unwrap_err().contains("分 (72) 必须小于 60"));
 /// ```
-pub fn parse_angle(text: &str) -> Result<f64, String> {
+pub fn parse_angle(text: &str) -> std::result::Result<f64, String> {
     parse_angle_axis(text).map(|(v, _)| v)
 }
 
 /// [`parse_angle`], also returning the axis a hemisphere marker named, if any.
-pub(crate) fn parse_angle_axis(text: &str) -> Result<(f64, Option<Axis>), String> {
+pub(crate) fn parse_angle_axis(text: &str) -> std::result::Result<(f64, Option<Axis>), String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("空值 (empty value)".to_string());
@@ -93,7 +93,7 @@ enum Unit {
     Second = 2,
 }
 
-fn parse_full(t: &str) -> Result<(f64, Option<Axis>), String> {
+fn parse_full(t: &str) -> std::result::Result<(f64, Option<Axis>), String> {
     let norm: String = t.chars().map(half_width).collect();
     let mut s = norm.trim();
 

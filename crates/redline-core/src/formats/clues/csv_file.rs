@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::rc::Rc;
@@ -17,7 +16,7 @@ use encoding_rs::{CoderResult, Decoder, Encoding, GB18030, UTF_16BE, UTF_16LE};
 use rayon::prelude::*;
 
 use super::{is_coordinate_header, Builder, ClueList, ClueSink, Columns, Field, ParsedRow, Row};
-use crate::{Error, Result};
+use crate::formats::FormatError;
 
 /// How many bytes are looked at to choose the encoding and the delimiter.
 const SAMPLE: usize = 1 << 20;
@@ -91,12 +90,20 @@ fn detect_delimiter(text: &str) -> u8 {
 /// Read a CSV clue list. With `chunks = Some((rows, sink))` the clues are handed to `sink`
 /// every `rows` clues as they are read (the returned list then holds none of them), so a large
 /// list is never in memory at once.
-pub(super) fn read(
+///
+/// `file` is the list's bytes (a file on disk or a buffer), `file_len` its length (for the row
+/// estimate only) and `path` its name in messages.
+pub(super) fn read<R, E>(
+    mut file: R,
+    file_len: u64,
     path: &Path,
-    mut chunks: Option<(usize, &mut ClueSink<'_>)>,
-) -> Result<ClueList> {
-    let io = |e| Error::io(path, e);
-    let mut file = File::open(path).map_err(io)?;
+    mut chunks: Option<(usize, &mut ClueSink<'_, E>)>,
+) -> Result<ClueList, E>
+where
+    R: Read + Seek + 'static,
+    E: From<FormatError>,
+{
+    let io = |e| FormatError::io(path, e);
     let mut sample = Vec::new();
     (&mut file)
         .take(SAMPLE as u64)
@@ -110,7 +117,6 @@ pub(super) fn read(
     };
     let delimiter = detect_delimiter(&sample_text);
     // Rows to expect, from the sample's line length, so the clue list is allocated once.
-    let file_len = file.metadata().map_or(0, |m| m.len());
     let sample_lines = sample.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
     let expected_rows = (file_len / (sample.len() as u64 / sample_lines).max(1)).min(20_000_000);
     drop(sample_text);
@@ -153,7 +159,7 @@ pub(super) fn read(
     let mut rows_before_header = 0usize;
     let read_error = |e: csv::Error| {
         let line = e.position().map_or(0, |p| p.line() as usize);
-        Error::input(path, line, format!("CSV 读取失败 (cannot read CSV): {e}"))
+        FormatError::input(path, line, format!("CSV 读取失败 (cannot read CSV): {e}"))
     };
     // The header: the first row naming a coordinate column.
     while builder.is_none() {
@@ -195,11 +201,12 @@ pub(super) fn read(
         }
     }
     let Some(mut builder) = builder else {
-        return Err(Error::input(
+        return Err(FormatError::input(
             path,
             0,
             "未找到含经度/纬度的表头行 (no header row with longitude/latitude columns)",
-        ));
+        )
+        .into());
     };
     // The data, in batches: records are split here, in order; their fields are parsed in
     // parallel (when there are threads to spare); the rows are accepted in file order, which

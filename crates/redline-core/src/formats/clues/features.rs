@@ -1,4 +1,4 @@
-//! Point and patch clue layers (shapefile, GeoJSON) through [`crate::formats::read_features`].
+//! Point and patch clue layers (shapefile, GeoJSON) through [`crate::formats::parse_features`].
 //!
 //! Points give lon/lat directly; polygons and multipolygons become the clue's patch, and its
 //! position is an interior point of the patch. Attributes are recognised by the same headers
@@ -14,14 +14,8 @@ use super::{Builder, ClueList, Columns, Position};
 use crate::crs::{
     gk3_epsg_with_prefix, normalize, zone_of_prefixed_easting, Reprojector, CGCS2000,
 };
-use crate::formats::{geometry_kind, read_features, FeatureTable};
-use crate::Result;
-
-/// Read a shapefile or GeoJSON clue layer.
-pub(super) fn read(path: &Path) -> Result<ClueList> {
-    let table = read_features(path)?;
-    from_table(path, &table)
-}
+use crate::formats::{geometry_kind, FeatureTable};
+use crate::formats::{FormatError, FormatResult};
 
 /// Whether a declared CRS is geographic lon/lat on CGCS2000 or WGS 84 (which agree to
 /// centimetres, DOMAIN §1.2), so that no conversion is needed.
@@ -36,7 +30,7 @@ fn is_lonlat(crs: &str) -> bool {
 }
 
 /// Turn a feature table into clues.
-pub(super) fn from_table(path: &Path, table: &FeatureTable) -> Result<ClueList> {
+pub(super) fn from_table(path: &Path, table: &FeatureTable) -> FormatResult<ClueList> {
     let cols = Columns::from_headers(&table.fields);
     let encoding = table.encoding.clone().unwrap_or_default();
     let mut b = Builder::new(path, '#', 1, cols, encoding);
@@ -61,7 +55,12 @@ pub(super) fn from_table(path: &Path, table: &FeatureTable) -> Result<ClueList> 
         }
     };
     let reprojector = match declared.as_deref() {
-        Some(crs) if !is_lonlat(crs) => Some(Reprojector::new(crs, CGCS2000)?),
+        Some(crs) if !is_lonlat(crs) => Some(Reprojector::new(crs, CGCS2000).map_err(
+            |source| FormatError::Crs {
+                file: path.to_path_buf(),
+                source: Box::new(source),
+            },
+        )?),
         _ => None,
     };
     for (i, feature) in table.features.iter().enumerate() {

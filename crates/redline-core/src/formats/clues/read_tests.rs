@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::error::InputError;
 use crate::formats::{FeatureTable, RawFeature};
 
 /// 117°12′30.5″ = 117 + 12/60 + 30.5/3600.
@@ -31,10 +32,7 @@ fn close(a: f64, b: f64) -> bool {
 fn locations(list: &ClueList) -> Vec<(usize, usize)> {
     list.problems
         .iter()
-        .map(|e| match e {
-            Error::Input { line, column, .. } => (*line, *column),
-            other => panic!("not an input error: {other}"),
-        })
+        .map(|InputError { line, column, .. }| (*line, *column))
         .collect()
 }
 
@@ -556,7 +554,7 @@ fn chunked_reading_equals_whole_reading() {
         for rows in [1, 2, 7, 1000] {
             let mut got: Vec<Clue> = Vec::new();
             let mut sizes = Vec::new();
-            let rest = read_chunked(file, rows, &mut |chunk| {
+            let rest = read_chunked::<FormatError>(file, rows, &mut |chunk| {
                 sizes.push(chunk.len());
                 got.extend(chunk);
                 Ok(())
@@ -596,8 +594,8 @@ fn chunk_sink_error_stops_reading() {
     let mut calls = 0;
     let r = read_chunked(&csv, 10, &mut |_| {
         calls += 1;
-        Err(Error::Crs("stop".into()))
+        Err(FormatError::input("sink", 0, "stop"))
     });
-    assert!(r.is_err());
+    assert!(matches!(r, Err(FormatError::Input(e)) if e.message == "stop"));
     assert_eq!(calls, 1);
 }

@@ -4,15 +4,15 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{open_workbook_auto_from_rs, Data, Reader};
 
 use super::{is_coordinate_header, Builder, ClueList, Columns, Field, Row};
-use crate::{Error, Result};
+use crate::formats::{FormatError, FormatResult};
 
-/// Read the first worksheet of a spreadsheet.
-pub(super) fn read(path: &Path) -> Result<ClueList> {
-    let mut workbook = open_workbook_auto(path).map_err(|e| {
-        Error::input(
+/// Read the first worksheet of a spreadsheet in memory; `path` names it in messages.
+pub(super) fn parse(bytes: &[u8], path: &Path) -> FormatResult<ClueList> {
+    let mut workbook = open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
+        FormatError::input(
             path,
             0,
             format!("无法打开电子表格 (cannot open spreadsheet): {e}"),
@@ -21,13 +21,19 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
     let range = match workbook.worksheet_range_at(0) {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
-            return Err(Error::input(
+            return Err(FormatError::input(
                 path,
                 0,
                 format!("无法读取第一个工作表 (cannot read the first worksheet): {e}"),
             ))
         }
-        None => return Err(Error::input(path, 0, "工作簿没有工作表 (no worksheet)")),
+        None => {
+            return Err(FormatError::input(
+                path,
+                0,
+                "工作簿没有工作表 (no worksheet)",
+            ))
+        }
     };
     // Absolute position of the range's first cell (0-based).
     let (row0, col0) = range
@@ -53,7 +59,7 @@ pub(super) fn read(path: &Path) -> Result<ClueList> {
         }
     }
     builder.map(Builder::finish).ok_or_else(|| {
-        Error::input(
+        FormatError::input(
             path,
             0,
             "第一个工作表中未找到含经度/纬度的表头行 (no header row with longitude/latitude columns in the first worksheet)",
