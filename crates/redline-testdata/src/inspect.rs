@@ -6,8 +6,9 @@
 //! * [`Scale::County`] writes the benchmark set: the same reserves with 2k–50k vertices per
 //!   boundary plus more generated reserves, and 1,000,000 clue points in a UTF-8 CSV.
 //!
-//! Everything is deterministic: a splitmix64 generator seeded by the caller, fixed iteration
-//! order, no clock. Two runs with the same seed give byte-identical files.
+//! Everything is deterministic: the crate's SplitMix64 generator ([`Rng`], integers by
+//! [`Rng::below_multiply_shift`]) seeded by the caller, fixed iteration order, no clock. Two
+//! runs with the same seed give byte-identical files.
 //!
 //! ## How the answers are known
 //! All geometry is designed in the working CRS EPSG:4527 (metres) and converted to CGCS2000
@@ -39,6 +40,8 @@ use redline_core::crs::Reprojector;
 use redline_core::formats::shapefile::DbfEncoding;
 use redline_core::formats::{FeatureTable, RawFeature};
 use redline_core::{Error, Result};
+
+use crate::rng::Rng;
 
 /// The seed of the committed demo fixtures.
 pub const DEMO_SEED: u64 = 2020;
@@ -529,39 +532,6 @@ pub fn inspect_bad_rows() -> Vec<BadRow> {
 // ---------------------------------------------------------------------------------------------
 // Random numbers and boundaries.
 
-/// splitmix64 (Steele, Lea, Flood 2014): small, fast, and the same on every platform.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in [lo, hi).
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next_f64()
-    }
-
-    /// Uniform index below `n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
-    }
-}
-
 /// A radial noise function: a sum of harmonics whose amplitudes add up to `total`, so its
 /// value always lies in [−total, total].
 #[derive(Clone, Debug)]
@@ -570,7 +540,7 @@ struct RadialNoise {
 }
 
 impl RadialNoise {
-    fn new(rng: &mut SplitMix64, total: f64) -> Self {
+    fn new(rng: &mut Rng, total: f64) -> Self {
         let mut terms: Vec<(f64, f64, f64)> = (2..=90)
             .map(|k| {
                 let kf = k as f64;
@@ -760,7 +730,7 @@ fn zone_table(scheme: Scheme) -> &'static [(&'static str, &'static str, f64)] {
 /// Build the designed reserves, the known clues and patches (plus, at county scale, the
 /// generated reserves).
 fn build(scale: Scale, seed: u64, prj: &Projections) -> Result<Dataset> {
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = Rng::new(seed);
     let mut reserves = Vec::new();
     let designs = point_designs();
     let mut points: Vec<(PointDesign, Located)> = Vec::new();
@@ -966,7 +936,7 @@ const KINDS: [&str; 5] = [
 /// County scale: 13 more reserves inside the city, not overlapping each other.
 fn add_generated_reserves(
     reserves: &mut Vec<Reserve>,
-    rng: &mut SplitMix64,
+    rng: &mut Rng,
     prj: &Projections,
 ) -> Result<()> {
     let frame = CountyFrame::load()?;
@@ -977,10 +947,10 @@ fn add_generated_reserves(
         let lon = rng.range(frame.min.x, frame.max.x);
         let lat = rng.range(frame.min.y, frame.max.y);
         let radius = rng.range(1500.0, 6000.0);
-        let outer = 20_000 + rng.below(30_001);
-        let level = LEVELS[rng.below(LEVELS.len())];
-        let kind = KINDS[rng.below(KINDS.len())];
-        let two_zone = rng.below(4) == 0;
+        let outer = 20_000 + rng.below_multiply_shift(30_001);
+        let level = LEVELS[rng.below_multiply_shift(LEVELS.len())];
+        let kind = KINDS[rng.below_multiply_shift(KINDS.len())];
+        let two_zone = rng.below_multiply_shift(4) == 0;
         if frame.county_of(lon, lat).is_none() {
             continue;
         }
@@ -1636,7 +1606,7 @@ fn write_county_clues(
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let io = |e: std::io::Error| Error::io(path, e);
     w.write_all(b"id,lon,lat,type,area_m2,year\n").map_err(io)?;
-    let mut rng = SplitMix64::new(seed ^ 0x5EED_C1E5);
+    let mut rng = Rng::new(seed ^ 0x5EED_C1E5);
     let weights: Vec<f64> = data
         .reserves
         .iter()
@@ -1665,7 +1635,7 @@ fn write_county_clues(
     };
     let mut line = String::with_capacity(96);
     for i in 0..n {
-        let (lon, lat) = if rng.next_f64() < 0.1 && total > 0.0 {
+        let (lon, lat) = if rng.unit() < 0.1 && total > 0.0 {
             let mut pick = rng.range(0.0, total);
             let mut k = 0;
             while k + 1 < weights.len() && pick >= weights[k] {
@@ -1674,7 +1644,7 @@ fn write_county_clues(
             }
             let r = &data.reserves[k];
             let t = rng.range(0.0, std::f64::consts::TAU);
-            let rho = r.spec.radius_m * (1.0 - NOISE) * 0.95 * rng.next_f64().sqrt();
+            let rho = r.spec.radius_m * (1.0 - NOISE) * 0.95 * rng.unit().sqrt();
             let p = polar(r.center, rho, t);
             prj.to_ll.point(p.x, p.y)?
         } else {
@@ -1686,9 +1656,9 @@ fn write_county_clues(
                 }
             }
         };
-        let kind = ACTIVITIES[rng.below(ACTIVITIES.len())];
+        let kind = ACTIVITIES[rng.below_multiply_shift(ACTIVITIES.len())];
         let area = (rng.range(5.0_f64.ln(), 11.0_f64.ln())).exp();
-        let year = 2017 + rng.below(4);
+        let year = 2017 + rng.below_multiply_shift(4);
         line.clear();
         let _ = writeln!(
             line,
@@ -1711,17 +1681,8 @@ mod tests {
     }
 
     #[test]
-    fn splitmix64_reference_values() {
-        // Reference output of splitmix64 seeded with 1234567 (Vigna's splitmix64.c).
-        let mut r = SplitMix64::new(1234567);
-        assert_eq!(r.next_u64(), 6457827717110365317);
-        assert_eq!(r.next_u64(), 3203168211198807973);
-        assert_eq!(r.next_u64(), 9817491932198370423);
-    }
-
-    #[test]
     fn noise_is_bounded() {
-        let mut rng = SplitMix64::new(7);
+        let mut rng = Rng::new(7);
         let n = RadialNoise::new(&mut rng, NOISE);
         let mut max = 0f64;
         for i in 0..10_000 {

@@ -324,7 +324,7 @@ fn synthesize(
         let n = rng.int(48, 160) as usize;
         let centre = loop {
             let c = if rng.chance(0.4) && !villages.is_empty() {
-                let v = &villages[rng.below(villages.len() as u64) as usize];
+                let v = &villages[rng.below_rejection(villages.len() as u64) as usize];
                 (
                     synth_round(rng.range(v.extent.x0, v.extent.x1)),
                     synth_round(rng.range(v.extent.y0, v.extent.y1)),
@@ -416,7 +416,7 @@ fn synthesize(
             if pool.is_empty() {
                 continue;
             }
-            let fi = pool[rng.below(pool.len() as u64) as usize];
+            let fi = pool[rng.below_rejection(pool.len() as u64) as usize];
             let (ci, _) = free.swap_remove(fi);
             let cell = &v.cells[ci].0;
             let (w, h) = (
