@@ -42,6 +42,7 @@ use redline_core::formats::{FeatureTable, RawFeature};
 use redline_core::{Error, Result};
 
 use crate::rng::Rng;
+use crate::Scale;
 
 /// The seed of the committed demo fixtures.
 pub const DEMO_SEED: u64 = 2020;
@@ -56,15 +57,6 @@ const COUNTIES_GEOJSON: &str = include_str!("../../../fixtures/jingdezhen/counti
 const PRJ_CGCS2000: &str = redline_core::formats::shapefile::PRJ_4490_ESRI;
 
 const WORKING_CRS: &str = "EPSG:4527";
-
-/// How much data to write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scale {
-    /// Small committed fixtures with known answers.
-    Demo,
-    /// Benchmark scale: 1,000,000 clue points, reserves with 2k–50k vertices per boundary.
-    County,
-}
 
 /// What was written.
 #[derive(Clone, Debug, Default)]

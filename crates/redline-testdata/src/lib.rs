@@ -44,13 +44,17 @@ use txt_out::{TxtEncoding, TxtParcel, TxtStyle};
 /// The seed of the committed demo fixtures.
 pub const DEMO_SEED: u64 = 20_201_013;
 
-/// How much data to write.
+/// How much data to write, for both data sets ([`generate_review`] and
+/// [`inspect::generate_inspect`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scale {
-    /// The small committed fixtures (a few villages, all files together well under 3 MB).
+    /// The small committed fixtures with known answers (`fixtures/review/`,
+    /// `fixtures/inspect/`; each data set well under 3 MB).
     Demo,
-    /// Benchmark scale: ~300,000 land-use cells, ~100,000 farmland polygons, 10,000 parcels,
-    /// red lines of 2k–50k vertices, 300 hazard areas, 500 village plans, ~10,000 homesteads.
+    /// Benchmark scale. Review: ~300,000 land-use cells, ~100,000 farmland polygons, 10,000
+    /// parcels, red lines of 2k–50k vertices, 300 hazard areas, 500 village plans, ~10,000
+    /// homesteads. Inspection: 1,000,000 clue points, reserves with 2k–50k vertices per
+    /// boundary.
     County,
 }
 
