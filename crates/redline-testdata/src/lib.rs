@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Everything is in EPSG:4527 except the GeoJSON files (lon/lat). The frame is the real county
-//! outlines ([`frame`]); a known-answer block in 浮梁县 ([`known`]) holds rectangles whose
+//! outlines ([`frame::counties_projected`]); a known-answer block in 浮梁县 ([`known`]) holds rectangles whose
 //! areas are worked by hand; the rest is random from a seeded SplitMix64 ([`rng`]), so a seed
 //! gives the same bytes on every machine.
 
@@ -163,7 +163,7 @@ pub fn generate_review(out: &Path, scale: Scale, seed: u64) -> Result<Summary> {
     for d in [out, &layers, &parcels_dir] {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
-    let counties = frame::counties()?;
+    let counties = frame::counties_projected()?;
     let to_lonlat = Reprojector::new("EPSG:4527", redline_core::crs::CGCS2000)?;
     let mut t = Tables {
         landuse: table(&["BSM", "DLBM", "DLMC"]),
