@@ -41,6 +41,7 @@ use redline_core::formats::shapefile::DbfEncoding;
 use redline_core::formats::{FeatureTable, RawFeature};
 use redline_core::{Error, Result};
 
+use crate::files::{list_files, write_file};
 use crate::frame::{County, CountyFrame};
 use crate::rng::Rng;
 use crate::Scale;
@@ -1076,31 +1077,6 @@ fn shp_options() -> redline_core::formats::shapefile::WriteOptions<'static> {
         prj_wkt: Some(PRJ_CGCS2000),
         last_update: super::FIXTURE_DATE_INSPECT,
     }
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
-}
-
-/// Every file under `dir`, relative, sorted, with its size.
-fn list_files(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
-            let entry = entry.map_err(|e| Error::io(&d, e))?;
-            let p = entry.path();
-            let meta = entry.metadata().map_err(|e| Error::io(&p, e))?;
-            if meta.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap_or(&p).to_path_buf();
-                out.push((rel, meta.len()));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Convert a working-CRS ring to lon/lat, honouring pinned vertices.

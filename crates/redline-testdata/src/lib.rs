@@ -18,6 +18,7 @@
 //! areas are worked by hand; the rest is random from a seeded SplitMix64 ([`rng`]), so a seed
 //! gives the same bytes on every machine.
 
+pub mod files;
 pub mod frame;
 pub mod inspect;
 pub mod known;
@@ -34,8 +35,10 @@ use redline_core::formats::shapefile::{DbfEncoding, PRJ_4527_ESRI};
 use redline_core::formats::{FeatureTable, RawFeature};
 use redline_core::{Error, Result};
 
+pub use files::list_files;
 pub use known::{known_answers, KnownAnswer};
 
+use files::write_file;
 use known::{DesignFeature, ORIGIN_E, ORIGIN_N};
 use rng::Rng;
 use synth::Params;
@@ -480,30 +483,6 @@ fn write_shp(path: &Path, t: &FeatureTable) -> Result<()> {
         last_update: FIXTURE_DATE_REVIEW,
     };
     redline_core::formats::shapefile::write(path, t, options)
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
-}
-
-/// Every file under `root`, relative and sorted, with sizes.
-pub fn list_files(root: &Path) -> Result<Vec<(PathBuf, u64)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let path = entry.path();
-            let meta = entry.metadata().map_err(|e| Error::io(&path, e))?;
-            if meta.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(root) {
-                out.push((rel.to_path_buf(), meta.len()));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// The 1:10,000 map sheet number (GB/T 13989-2012, DOMAIN §1.4) of a lon/lat point, computed in
