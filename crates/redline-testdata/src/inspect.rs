@@ -43,6 +43,8 @@ use redline_core::{Error, Result};
 
 use crate::files::{list_files, write_file};
 use crate::frame::{County, CountyFrame};
+use crate::markdown::MdTable;
+use crate::project::ProjectToml;
 use crate::rng::Rng;
 use crate::Scale;
 
@@ -1265,32 +1267,33 @@ fn write_xlsx(path: &Path, data: &Dataset) -> Result<()> {
     wb.save(path).map_err(xerr)
 }
 
+/// The project file of the data set (the shape of [`redline_core::config`]).
 fn project_toml() -> String {
-    "# Green Shield (绿盾) demo project, written by `redline` (generate::inspect).\n\
-     working_crs = \"EPSG:4527\"\n\
-     \n\
-     [[layer]]\n\
-     name = \"reserves\"\n\
-     path = \"layers/reserve_zones.shp\"\n\
-     rule = \"reserve_zones\"\n\
-     id_field = \"BSM\"\n\
-     reserve_field = \"BHQMC\"\n\
-     zone_field = \"GNFQ\"\n\
-     level_field = \"JB\"\n\
-     type_field = \"LX\"\n\
-     \n\
-     [[layer]]\n\
-     name = \"counties\"\n\
-     path = \"layers/counties.geojson\"\n\
-     rule = \"county\"\n\
-     code_field = \"XZQDM\"\n\
-     name_field = \"XZQMC\"\n\
-     \n\
-     [inspection]\n\
-     near_boundary_m = 100.0\n\
-     ledger = \"ledger.sqlite\"\n\
-     lookback_m = 200.0\n"
-        .to_string()
+    ProjectToml::new()
+        .comment("Green Shield (绿盾) demo project, written by `redline` (generate::inspect).")
+        .string("working_crs", WORKING_CRS)
+        .layer(&[
+            ("name", "reserves"),
+            ("path", "layers/reserve_zones.shp"),
+            ("rule", "reserve_zones"),
+            ("id_field", "BSM"),
+            ("reserve_field", "BHQMC"),
+            ("zone_field", "GNFQ"),
+            ("level_field", "JB"),
+            ("type_field", "LX"),
+        ])
+        .layer(&[
+            ("name", "counties"),
+            ("path", "layers/counties.geojson"),
+            ("rule", "county"),
+            ("code_field", "XZQDM"),
+            ("name_field", "XZQMC"),
+        ])
+        .table("inspection")
+        .float("near_boundary_m", 100.0)
+        .string("ledger", "ledger.sqlite")
+        .float("lookback_m", 200.0)
+        .finish()
 }
 
 fn opt(s: Option<&str>) -> &str {
@@ -1311,23 +1314,26 @@ fn expected_md(data: &Dataset) -> String {
         "Layers are CGCS2000 lon/lat (EPSG:4490); the design is in EPSG:4527. Reserves (names marked (示例) are \
          generated):\n"
     );
-    let _ = writeln!(
-        s,
-        "| reserve | level | type | zones | vertices (outer first) |"
+    let mut t = MdTable::new(
+        &mut s,
+        &[
+            "reserve",
+            "level",
+            "type",
+            "zones",
+            "vertices (outer first)",
+        ],
     );
-    let _ = writeln!(s, "|---|---|---|---|---|");
     for r in &data.reserves {
         let zones: Vec<&str> = r.zones.iter().map(|z| z.gnfq).collect();
         let verts: Vec<String> = r.zones.iter().map(|z| z.ring.len().to_string()).collect();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} |",
-            r.spec.name,
+        t.row(&[
+            &r.spec.name,
             r.spec.level,
             r.spec.kind,
-            zones.join(" ⊃ "),
-            verts.join(" / ")
-        );
+            &zones.join(" ⊃ "),
+            &verts.join(" / "),
+        ]);
     }
     let _ = writeln!(
         s,
@@ -1338,11 +1344,23 @@ fn expected_md(data: &Dataset) -> String {
         s,
         "## Clues (`clues/clues_gbk.csv`, `clues/clues.xlsx`, `clues/patches.shp`)\n"
     );
-    let _ = writeln!(
-        s,
-        "| id | source | lon | lat | activity | county | reserve | level | zone | distance m | focus | why |"
+    let mut t = MdTable::new(
+        &mut s,
+        &[
+            "id",
+            "source",
+            "lon",
+            "lat",
+            "activity",
+            "county",
+            "reserve",
+            "level",
+            "zone",
+            "distance m",
+            "focus",
+            "why",
+        ],
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     for a in inspect_known_answers() {
         let (lon, lat) = match data.points.iter().find(|(d, _)| d.id == a.id) {
             Some((_, loc)) => (dms_text(loc.lon_mas), dms_text(loc.lat_mas)),
@@ -1365,21 +1383,23 @@ fn expected_md(data: &Dataset) -> String {
                 .collect();
             why = format!("{why} [{}]", parts.join(", "));
         }
-        let _ = writeln!(
-            s,
-            "| {} | {} | {lon} | {lat} | {} | {} {} | {} | {} | {zone} | {dist} | {} | {why} |",
+        t.row(&[
             a.id,
             match a.source {
                 ClueSource::Point => "point",
                 ClueSource::Patch => "patch",
             },
+            &lon,
+            &lat,
             a.activity,
-            opt(a.county_code),
-            opt(a.county),
+            &format!("{} {}", opt(a.county_code), opt(a.county)),
             opt(a.reserve),
             opt(a.reserve_level),
+            &zone,
+            &dist,
             if a.focus { "yes" } else { "no" },
-        );
+            &why,
+        ]);
     }
     let _ = writeln!(
         s,
@@ -1393,14 +1413,16 @@ fn expected_md(data: &Dataset) -> String {
         s,
         "\n## Rows that must be rejected (`clues/clues_gbk.csv` only)\n"
     );
-    let _ = writeln!(s, "| id | line | column | header | text | why |");
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    let mut t = MdTable::new(&mut s, &["id", "line", "column", "header", "text", "why"]);
     for b in inspect_bad_rows() {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} |",
-            b.id, b.line, b.column, b.header, b.text, b.why
-        );
+        t.row(&[
+            b.id,
+            &b.line.to_string(),
+            &b.column.to_string(),
+            b.header,
+            b.text,
+            b.why,
+        ]);
     }
     s
 }

