@@ -208,7 +208,7 @@ pub fn counties_lonlat() -> Result<Vec<County>> {
 const BANDS: usize = 1024;
 
 /// Counties with a band index for fast point-in-polygon: the edges of every ring, sorted into
-/// [`BANDS`] horizontal bands over the frame's extent. Works in the counties' own CRS (the
+/// 1024 horizontal bands over the frame's extent. Works in the counties' own CRS (the
 /// Green Shield data uses it in lon/lat, [`CountyFrame::lonlat`]).
 #[derive(Clone, Debug)]
 pub struct CountyFrame {

@@ -14,9 +14,14 @@
 //! ```
 //!
 //! Everything is in EPSG:4527 except the GeoJSON files (lon/lat). The frame is the real county
-//! outlines ([`frame::counties_projected`]); a known-answer block in 浮梁县 ([`known`]) holds rectangles whose
-//! areas are worked by hand; the rest is random from a seeded SplitMix64 ([`rng`]), so a seed
-//! gives the same bytes on every machine.
+//! outlines ([`frame::counties_projected`]); a known-answer block in 浮梁县 ([`known`]) holds
+//! rectangles whose areas are worked by hand; the rest is random from a seeded SplitMix64
+//! ([`rng`]), so a seed gives the same bytes on every machine.
+//!
+//! The Green Shield inspection data set is [`inspect`]. Both data sets share the [`Scale`], the
+//! random numbers ([`rng::Rng`]), the county frame ([`frame`]), the project-file writer
+//! ([`project::ProjectToml`]), the `EXPECTED.md` table writer ([`markdown::MdTable`]) and the
+//! file helpers ([`files`]).
 
 pub mod files;
 pub mod frame;
