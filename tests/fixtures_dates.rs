@@ -46,12 +46,8 @@ fn child_generates() {
     std::fs::create_dir_all(&out).expect("out");
     std::fs::write(out.join("clock.txt"), today).expect("clock");
     generate_review(&out.join("data/review"), Scale::Demo, DEMO_SEED).expect("review");
-    inspect::generate_inspect(
-        &out.join("data/inspect"),
-        inspect::Scale::Demo,
-        inspect::DEMO_SEED,
-    )
-    .expect("inspect");
+    inspect::generate_inspect(&out.join("data/inspect"), Scale::Demo, inspect::DEMO_SEED)
+        .expect("inspect");
 }
 
 #[test]

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use redline_testdata::inspect::{
-    generate_inspect, inspect_bad_rows, inspect_known_answers, ClueSource, Scale, DEMO_SEED,
+    generate_inspect, inspect_bad_rows, inspect_known_answers, ClueSource, DEMO_SEED,
 };
+use redline_testdata::Scale;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inspect")

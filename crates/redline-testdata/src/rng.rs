@@ -1,8 +1,14 @@
-//! A small seeded PRNG (SplitMix64) and deterministic trigonometry.
+//! The one seeded PRNG of the generator (SplitMix64) and deterministic trigonometry.
 //!
 //! The generator must write byte-identical files for a given seed on every machine and every
 //! version of its dependencies, so it owns its random numbers (no `rand`) and computes sine and
 //! cosine with basic IEEE operations only (no platform `libm`).
+//!
+//! Both halves of the generator (parcel review and Green Shield inspection) and the tests draw
+//! from [`Rng`]. Two ways of drawing an integer below `n` are offered because each half's
+//! committed data depends on its own: [`Rng::below_rejection`] (exact, rejection sampling; the
+//! review data, [`Rng::int`], [`Rng::pick`], [`Rng::weighted`]) and
+//! [`Rng::below_multiply_shift`] (one draw, `((x >> 11) · n) >> 53`; the inspection data).
 
 /// SplitMix64 (Steele, Lea, Flood 2014): one 64-bit state, a fixed increment, a mixing function.
 #[derive(Clone, Debug)]
@@ -42,8 +48,10 @@ impl Rng {
         lo + (hi - lo) * self.unit()
     }
 
-    /// A uniform integer in [0, n) (n > 0), without modulo bias.
-    pub fn below(&mut self, n: u64) -> u64 {
+    /// A uniform integer in [0, n) (n > 0), without modulo bias: rejection sampling on the
+    /// 64 random bits (draws again when a value falls in the incomplete last block of `n`), then
+    /// `v % n`. May consume more than one draw; `n ≤ 1` consumes none and gives 0.
+    pub fn below_rejection(&mut self, n: u64) -> u64 {
         if n <= 1 {
             return 0;
         }
@@ -56,9 +64,16 @@ impl Rng {
         }
     }
 
-    /// A uniform integer in [lo, hi] (inclusive).
+    /// An integer in [0, n) from exactly one draw by multiply-shift: the top 53 bits `x >> 11`
+    /// scaled to `n` as `((x >> 11) · n) >> 53` (128-bit product). Bias at most `n / 2^53`;
+    /// `n = 0` gives 0.
+    pub fn below_multiply_shift(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
+    }
+
+    /// A uniform integer in [lo, hi] (inclusive), by [`Rng::below_rejection`].
     pub fn int(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
+        lo + self.below_rejection(hi - lo + 1)
     }
 
     /// True with probability `p`.
@@ -66,15 +81,15 @@ impl Rng {
         self.unit() < p
     }
 
-    /// One element of a non-empty slice.
+    /// One element of a non-empty slice, by [`Rng::below_rejection`].
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+        &items[self.below_rejection(items.len() as u64) as usize]
     }
 
-    /// One item of a weighted table (weights > 0 somewhere).
+    /// One item of a weighted table (weights > 0 somewhere), by [`Rng::below_rejection`].
     pub fn weighted<'a, T>(&mut self, table: &'a [(T, u32)]) -> &'a T {
         let total: u64 = table.iter().map(|(_, w)| u64::from(*w)).sum();
-        let mut k = self.below(total.max(1));
+        let mut k = self.below_rejection(total.max(1));
         for (item, w) in table {
             let w = u64::from(*w);
             if k < w {
@@ -137,6 +152,46 @@ mod tests {
         assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
         assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
         assert_eq!(r.next_u64(), 0x06C4_5D18_8009_454F);
+        // Seeded with 1234567 (Vigna's splitmix64.c).
+        let mut r = Rng::new(1234567);
+        assert_eq!(r.next_u64(), 6457827717110365317);
+        assert_eq!(r.next_u64(), 3203168211198807973);
+        assert_eq!(r.next_u64(), 9817491932198370423);
+    }
+
+    /// The two integer derivations, pinned: rejection sampling (`v % n` of one draw unless it
+    /// falls in the last incomplete block) and multiply-shift (`((x >> 11) · n) >> 53` of one
+    /// draw); `unit` is `(x >> 11) / 2^53`.
+    #[test]
+    fn derivations_match_their_definitions() {
+        let mut raw = Rng::new(2020);
+        let mut a = Rng::new(2020);
+        for n in [1usize, 2, 3, 7, 9, 30_001, usize::MAX / 3] {
+            let x = raw.next_u64();
+            assert_eq!(
+                a.below_multiply_shift(n),
+                ((u128::from(x >> 11) * n as u128) >> 53) as usize
+            );
+        }
+        let mut raw = Rng::new(20_201_013);
+        let mut b = Rng::new(20_201_013);
+        for n in [2u64, 3, 7, 1000, 48_000] {
+            let x = raw.next_u64();
+            assert!(x < u64::MAX - u64::MAX % n, "no rejection for these draws");
+            assert_eq!(b.below_rejection(n), x % n);
+        }
+        // n = 1 consumes no draw.
+        assert_eq!(b.below_rejection(1), 0);
+        assert_eq!(
+            b.unit(),
+            (raw.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        );
+        // The multiply-shift derivation stays below n and covers it.
+        let mut seen = [false; 4];
+        for _ in 0..200 {
+            seen[a.below_multiply_shift(4)] = true;
+        }
+        assert!(seen.iter().all(|s| *s));
     }
 
     #[test]
@@ -144,7 +199,7 @@ mod tests {
         let mut r = Rng::new(42);
         let mut seen = [false; 7];
         for _ in 0..1000 {
-            let v = r.below(7) as usize;
+            let v = r.below_rejection(7) as usize;
             seen[v] = true;
             let u = r.unit();
             assert!((0.0..1.0).contains(&u));

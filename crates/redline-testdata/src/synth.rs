@@ -273,10 +273,10 @@ pub fn village(
     let g = p.grid;
     let c = p.cell_m;
     let margin = (g / 5).max(1);
-    let i0 = margin + rng.below(2) as usize;
-    let j0 = margin + rng.below(2) as usize;
-    let i1 = g - margin - rng.below(2) as usize;
-    let j1 = g - margin - rng.below(2) as usize;
+    let i0 = margin + rng.below_rejection(2) as usize;
+    let j0 = margin + rng.below_rejection(2) as usize;
+    let i1 = g - margin - rng.below_rejection(2) as usize;
+    let j1 = g - margin - rng.below_rejection(2) as usize;
     // An L-shape: cut the north-east corner block of the plan.
     let notch = if rng.chance(0.5) && i1 - i0 >= 3 && j1 - j0 >= 3 {
         Some((i1 - (i1 - i0) / 3, j1 - (j1 - j0) / 3))
