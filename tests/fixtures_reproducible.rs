@@ -155,7 +155,9 @@ fn known_answer_parcels_read_back() {
         let invalid = redline_core::geometry::validate::validate(&p);
         if k.verdict == "invalid" {
             assert!(
-                invalid.iter().any(|f| f.code == "self_intersection"),
+                invalid
+                    .iter()
+                    .any(|f| f.code == redline_core::FindingCode::SelfIntersection),
                 "{}: {invalid:?}",
                 k.case
             );

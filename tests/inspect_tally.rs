@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use geo::BoundingRect;
 use redline_core::config::Config;
 use redline_core::crs::{Reprojector, CGCS2000};
-use redline_core::inspect::{inspect_files, InspectSummary, Inspector, Placement};
+use redline_core::inspect::{inspect_files, InspectSummary, Inspector, Placement, PlacementStatus};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inspect")
@@ -64,13 +64,15 @@ fn counts_of(placements: &[Placement]) -> Counts {
         *counties.entry(p.county_code.clone()).or_insert(0) += 1;
         if let Some(reserve) = &p.reserve {
             let zone = match p.status {
-                "in_reserve" => p.zone.map(|z| z.as_str().to_string()).unwrap_or_default(),
+                PlacementStatus::InReserve => {
+                    p.zone.map(|z| z.as_str().to_string()).unwrap_or_default()
+                }
                 _ => String::new(),
             };
             let key = (reserve.clone(), zone);
             let e: &mut [usize; 3] = zones.entry(key).or_insert([0; 3]);
             match p.status {
-                "in_reserve" => {
+                PlacementStatus::InReserve => {
                     e[0] += 1;
                     e[1] += usize::from(p.focus);
                 }

@@ -87,7 +87,10 @@ fn check(case: &KnownAnswer, report: &Report) -> Vec<String> {
         let got = p
             .findings
             .iter()
-            .find(|f| f.code == "batch_overlap" && f.feature_ids.iter().any(|x| x == other))
+            .find(|f| {
+                f.code == redline_core::FindingCode::BatchOverlap
+                    && f.feature_ids.iter().any(|x| x == other)
+            })
             .and_then(|f| f.area_m2);
         if !got.is_some_and(|g| close(g, *want)) {
             errs.push(format!("batch overlap with {other}: {got:?} want {want}"));
@@ -182,7 +185,7 @@ fn the_bow_tie_names_its_crossing_segments() {
     let f = p
         .findings
         .iter()
-        .find(|f| f.code == "self_intersection")
+        .find(|f| f.code == redline_core::FindingCode::SelfIntersection)
         .expect("self_intersection");
     assert_eq!(f.points, vec!["J1", "J2", "J3", "J4"]);
     assert!(

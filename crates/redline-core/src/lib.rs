@@ -30,5 +30,5 @@ pub mod review;
 pub mod storage;
 
 pub use error::{Error, Result};
-pub use finding::{Finding, Severity};
+pub use finding::{Finding, FindingCode, Severity};
 pub use parcel::{BoundaryPoint, Parcel, Ring};

@@ -16,6 +16,7 @@ use std::path::Path;
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::{Coord, LineString, Polygon};
 
+use crate::finding::FindingCode;
 use crate::formats::{display_name, text};
 use crate::formats::{FormatError, FormatResult};
 use crate::parcel::{BoundaryPoint, Ring, RingRole};
@@ -85,7 +86,7 @@ pub fn parse(bytes: &[u8], file: &Path) -> FormatResult<Vec<Parcel>> {
                     Ok(p) => current.points.push(RawPoint { line: line_no, ..p }),
                     Err(reason) => current.notes.push(
                         Finding::new(
-                            "unreadable_point",
+                            FindingCode::UnreadablePoint,
                             Severity::Fail,
                             format!(
                                 "{file_name}:{line_no}: 界址点无法读取（{reason}）：`{line}` (unreadable point line)"
@@ -497,7 +498,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
         parcel.declared_point_count = c.parse::<usize>().ok();
         if parcel.declared_point_count.is_none() {
             parcel.notes.push(Finding::new(
-                "header_unreadable",
+                FindingCode::HeaderUnreadable,
                 Severity::Warn,
                 format!("{here}: 地块头行的界址点数 `{c}` 不是整数 (point count unreadable)"),
             ));
@@ -506,7 +507,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
     if let Some(kind) = &raw.kind {
         if kind != "面" {
             parcel.notes.push(Finding::new(
-                "not_polygon",
+                FindingCode::NotPolygon,
                 Severity::Warn,
                 format!(
                     "{here}: 地块图形属性为“{kind}”，不是“面”，仍按面处理 (geometry kind is not 面)"
@@ -527,7 +528,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
         }
         let finding = if swapped.len() == points.len() {
             Finding::new(
-                "swapped_xy",
+                FindingCode::SwappedXy,
                 Severity::Warn,
                 format!(
                     "{here}: 地块 {} 的 X、Y 坐标写反（X 应为北坐标，Y 应为东坐标），已全部交换后使用，请核对原始成果 (X/Y swapped)",
@@ -537,7 +538,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
         } else {
             let names: Vec<String> = swapped.iter().map(|&i| points[i].name.clone()).collect();
             Finding::new(
-                "swapped_xy",
+                FindingCode::SwappedXy,
                 Severity::Warn,
                 format!(
                     "{here}: 地块 {} 有 {} 个界址点的 X、Y 坐标写反（{}），已交换后使用，请核对原始成果 (X/Y swapped)",
@@ -573,7 +574,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
     if parcel.rings.is_empty() {
         parcel.notes.push(
             Finding::new(
-                "no_points",
+                FindingCode::NoPoints,
                 Severity::Fail,
                 format!(
                     "{here}: 地块 {} 没有可读的界址点 (parcel has no points)",
@@ -592,7 +593,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
         let without_closing = as_read - closing;
         if declared != with_closing && declared != without_closing {
             parcel.notes.push(Finding::new(
-                "point_count_mismatch",
+                FindingCode::PointCountMismatch,
                 Severity::Warn,
                 format!(
                     "{here}: 地块头行声明界址点数 {declared}，实际读到 {with_closing} 个（含闭合点；不含闭合点 {without_closing} 个）(declared point count differs)"
@@ -613,7 +614,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
                 if computed > 0.0 && computed.is_finite() && computed <= 100.0 * v {
                     parcel.declared_area_m2 = Some(v);
                     parcel.notes.push(Finding::new(
-                        "area_unit_assumed",
+                        FindingCode::AreaUnitAssumed,
                         Severity::Info,
                         format!(
                             "{here}: 申报面积 {a} 未注明单位，与坐标计算面积 {computed:.2} 平方米比较后按平方米理解（标准规定为公顷）(area read as m²)"
@@ -624,7 +625,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
                 }
             }
             None => parcel.notes.push(Finding::new(
-                "header_unreadable",
+                FindingCode::HeaderUnreadable,
                 Severity::Warn,
                 format!("{here}: 地块头行的面积 `{a}` 无法识别 (declared area unreadable)"),
             )),
@@ -634,7 +635,7 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
     if let Some(unit) = attrs.unit.as_deref() {
         if !matches!(unit, "" | "米" | "m" | "M" | "metre" | "meter") {
             parcel.notes.push(Finding::new(
-                "unit_not_metre",
+                FindingCode::UnitNotMetre,
                 Severity::Warn,
                 format!(
                     "{here}: [属性描述] 计量单位为“{unit}”，标准为“米”，坐标仍按米读取，请核对 (unit is not metre)"
@@ -709,7 +710,7 @@ fn assign_crs(parcel: &mut Parcel, attrs: &Attributes, here: &str) {
     let zone = match (prefix_zone, attrs.zone) {
         (Some(z), Some(declared)) if z != declared => {
             parcel.notes.push(Finding::new(
-                "zone_mismatch",
+                FindingCode::ZoneMismatch,
                 Severity::Warn,
                 format!(
                     "{here}: [属性描述] 带号为 {declared}，坐标 Y 的带号前缀为 {z}，按坐标前缀 {z} 处理 (zone prefix differs from 带号)"
@@ -741,7 +742,7 @@ fn assign_crs(parcel: &mut Parcel, attrs: &Attributes, here: &str) {
     let datum = classify_datum(&datum_name);
     let zone_unknown = |why: String| {
         Finding::new(
-            "zone_unknown",
+            FindingCode::ZoneUnknown,
             Severity::Fail,
             format!("{here}: 无法确定投影带：{why} (zone unknown)"),
         )
@@ -777,7 +778,7 @@ fn assign_crs(parcel: &mut Parcel, attrs: &Attributes, here: &str) {
             }
             if datum == Datum::Wgs84 {
                 parcel.notes.push(Finding::new(
-                    "datum_wgs84_as_cgcs2000",
+                    FindingCode::DatumWgs84AsCgcs2000,
                     Severity::Info,
                     format!(
                         "{here}: 坐标系为 {datum_name}，按 2000国家大地坐标系处理（两者相差厘米级）(WGS84 read as CGCS2000)"
@@ -803,7 +804,7 @@ fn assign_crs(parcel: &mut Parcel, attrs: &Attributes, here: &str) {
                     towgs.join(",")
                 ));
                 parcel.notes.push(Finding::new(
-                    "datum_xian80_converted",
+                    FindingCode::DatumXian80Converted,
                     Severity::Info,
                     format!(
                         "{here}: 坐标系为 {datum_name}（1980西安坐标系），按文件中的七参数转换到 2000国家大地坐标系 (Xi'an 1980 converted with the 7 parameters)"
@@ -829,7 +830,7 @@ fn assign_crs(parcel: &mut Parcel, attrs: &Attributes, here: &str) {
 
 fn not_cgcs2000(here: &str, name: &str, why: &str) -> Finding {
     Finding::new(
-        "datum_not_cgcs2000",
+        FindingCode::DatumNotCgcs2000,
         Severity::Fail,
         format!(
             "{here}: 坐标系为 {name}，不是 2000国家大地坐标系；{why}，请提供 CGCS2000 坐标 (datum is not CGCS2000)"
@@ -884,7 +885,7 @@ J1,1,3242537.394,39519431.265
     fn finding<'a>(p: &'a Parcel, code: &str) -> &'a Finding {
         p.notes
             .iter()
-            .find(|f| f.code == code)
+            .find(|f| f.code.as_str() == code)
             .unwrap_or_else(|| panic!("no finding {code} in {:?}", p.notes))
     }
 
@@ -1474,7 +1475,7 @@ J1,1,3242537.394,39519431.265
         let unreadable: Vec<&Finding> = bad
             .notes
             .iter()
-            .filter(|f| f.code == "unreadable_point")
+            .filter(|f| f.code == FindingCode::UnreadablePoint)
             .collect();
         assert_eq!(unreadable.len(), 3);
         assert!(unreadable

@@ -33,6 +33,7 @@ use geo::{Coord, CoordinatePosition, Line, LineString, Orientation, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
+use crate::finding::FindingCode;
 use crate::parcel::{Parcel, RingRole};
 use crate::{Finding, Severity};
 
@@ -61,7 +62,7 @@ const EXHAUSTIVE_BUDGET: usize = 20_000_000;
 /// ]});
 /// p.roles.push(RingRole::Outer);
 /// let f = redline_core::geometry::validate::validate(&p);
-/// assert_eq!(f[0].code, "self_intersection");
+/// assert_eq!(f[0].code, redline_core::FindingCode::SelfIntersection);
 /// assert_eq!(f[0].message, "界址线 J1–J2 与 J3–J4 相交于 (5.000, 5.000)");
 /// ```
 pub fn validate(parcel: &Parcel) -> Vec<Finding> {
@@ -132,7 +133,7 @@ pub fn check_zone(parcel: &Parcel, zone: u32, prefixed: bool) -> Vec<Finding> {
         "横坐标应在 250000–750000 米之间".to_string()
     };
     vec![Finding::new(
-        "outside_zone",
+        FindingCode::OutsideZone,
         Severity::Fail,
         format!(
             "界址点 {}{more} 不在第 {zone} 带（3度带）范围内：{how}",
@@ -186,12 +187,12 @@ impl CleanRing {
 #[derive(Default)]
 struct Sink {
     out: Vec<Finding>,
-    counts: BTreeMap<(usize, String), (usize, Severity, bool, String)>,
+    counts: BTreeMap<(usize, FindingCode), (usize, Severity, bool, String)>,
 }
 
 impl Sink {
     fn push(&mut self, ring: usize, label: &str, f: Finding) {
-        let e = self.counts.entry((ring, f.code.clone())).or_insert((
+        let e = self.counts.entry((ring, f.code)).or_insert((
             0,
             f.severity,
             f.makes_invalid,
@@ -207,7 +208,7 @@ impl Sink {
         for ((_, code), (n, sev, inv, label)) in self.counts {
             if n > MAX_LISTED {
                 let mut f = Finding::new(
-                    &code,
+                    code,
                     sev,
                     format!(
                         "{label}另有 {} 处同类问题（{code}）未逐一列出",
@@ -253,7 +254,7 @@ fn prepare_ring(
         .collect();
     if !bad.is_empty() {
         let f = Finding::new(
-            "invalid_coordinate",
+            FindingCode::InvalidCoordinate,
             Severity::Fail,
             format!("{label}界址点 {} 的坐标不是有效数值", bad.join("、")),
         )
@@ -280,7 +281,7 @@ fn prepare_ring(
             v.pop();
         } else {
             let f = Finding::new(
-                "ring_not_closed",
+                FindingCode::RingNotClosed,
                 Severity::Warn,
                 format!(
                     "{label}界址线未闭合：首点 {} 与末点 {} 不重合，已按 {}–{} 闭合处理",
@@ -312,7 +313,7 @@ fn prepare_ring(
     for r in runs.iter().filter(|r| r.len() > 1) {
         let names: Vec<&str> = r.iter().map(|&k| v[k].name.as_str()).collect();
         let f = Finding::new(
-            "repeated_point",
+            FindingCode::RepeatedPoint,
             Severity::Warn,
             format!(
                 "{label}界址点 {} 位于同一位置 {}，重复的点已忽略",
@@ -366,7 +367,7 @@ fn prepare_ring(
     if groups.len() < 3 {
         let names: Vec<&str> = groups.values().map(|g| cv[g[0]].name.as_str()).collect();
         let f = Finding::new(
-            "too_few_points",
+            FindingCode::TooFewPoints,
             Severity::Fail,
             format!(
                 "{label}只有 {} 个不同位置的界址点{}，不能构成面",
@@ -386,7 +387,7 @@ fn prepare_ring(
     for g in groups.values().filter(|g| g.len() > 1) {
         let names: Vec<String> = g.iter().map(|&k| cv[k].name.clone()).collect();
         let f = Finding::new(
-            "ring_self_touch",
+            FindingCode::RingSelfTouch,
             Severity::Fail,
             format!(
                 "{label}界址点 {} 位于同一位置 {}，界址线在此自相接触",
@@ -421,7 +422,7 @@ fn prepare_ring(
                 &cv[(k + 1) % m].name,
             );
             let f = Finding::new(
-                "spike",
+                FindingCode::Spike,
                 Severity::Fail,
                 format!(
                     "{label}界址线在界址点 {cn} {} 处折返：{pn}–{cn} 与 {cn}–{nn} 重叠（零宽度尖刺）",
@@ -596,7 +597,7 @@ fn report_meet(
         Meet::Proper(c) => {
             let f = if same_ring {
                 Finding::new(
-                    "self_intersection",
+                    FindingCode::SelfIntersection,
                     Severity::Fail,
                     format!(
                         "{la}界址线 {a1}–{a2} 与 {b1}–{b2} 相交于 {}",
@@ -606,7 +607,7 @@ fn report_meet(
             } else {
                 crossings.insert((i, j));
                 Finding::new(
-                    "rings_cross",
+                    FindingCode::RingsCross,
                     Severity::Fail,
                     format!(
                         "{la}界址线 {a1}–{a2} 与{lb}界址线 {b1}–{b2} 相交于 {}",
@@ -621,7 +622,7 @@ fn report_meet(
             // is allowed; within one ring it is a fold of the boundary.
             if same_ring {
                 let f = Finding::new(
-                    "self_intersection",
+                    FindingCode::SelfIntersection,
                     Severity::Fail,
                     format!(
                         "{la}界址线 {a1}–{a2} 与 {b1}–{b2} 部分重合（{} 至 {}）",
@@ -663,20 +664,20 @@ fn report_meet(
             let (lv, ls) = (&vring.label, &sring.label);
             let f = if same_ring && crossing {
                 Finding::new(
-                    "self_intersection",
+                    FindingCode::SelfIntersection,
                     Severity::Fail,
                     format!("{lv}界址线 {pn}–{vn}–{nn} 在界址点 {vn} {at} 处穿过界址线 {s1}–{s2}"),
                 )
             } else if same_ring {
                 Finding::new(
-                    "ring_self_touch",
+                    FindingCode::RingSelfTouch,
                     Severity::Fail,
                     format!("{lv}界址点 {vn} {at} 落在界址线 {s1}–{s2} 上，界址线在此自相接触"),
                 )
             } else if crossing {
                 crossings.insert((i.min(j), i.max(j)));
                 Finding::new(
-                    "rings_cross",
+                    FindingCode::RingsCross,
                     Severity::Fail,
                     format!(
                         "{lv}界址线 {pn}–{vn}–{nn} 在界址点 {vn} {at} 处穿过{ls}界址线 {s1}–{s2}"
@@ -798,7 +799,7 @@ fn check_containment(
             outer < n && outer != h && matches!(role(outer), RingRole::Outer | RingRole::Part);
         if !outer_ok {
             let f = Finding::new(
-                "hole_outside_shell",
+                FindingCode::HoleOutsideShell,
                 Severity::Fail,
                 format!("{}标为扣除部分，但找不到它所属的外边界", hr.label),
             )
@@ -816,7 +817,7 @@ fn check_containment(
         match side_of(&or.polygon(), hr, false) {
             Side::Outside(name) => {
                 let f = Finding::new(
-                    "hole_outside_shell",
+                    FindingCode::HoleOutsideShell,
                     Severity::Fail,
                     format!(
                         "{}（扣除部分）不在{}外边界之内{}",
@@ -853,7 +854,7 @@ fn check_containment(
                 };
                 if let Some(name) = hit {
                     let f = Finding::new(
-                        "holes_overlap",
+                        FindingCode::HolesOverlap,
                         Severity::Fail,
                         format!(
                             "{}与{}（扣除部分）相互重叠，重叠部分会被重复扣除{}",
@@ -914,7 +915,7 @@ fn check_containment(
             };
             if let Some(name) = hit {
                 let f = Finding::new(
-                    "parts_overlap",
+                    FindingCode::PartsOverlap,
                     Severity::Fail,
                     format!(
                         "{}与{}（多部件地块的两个部分）相互重叠，重叠部分会被重复计算{}",
@@ -1473,7 +1474,10 @@ mod tests {
         pts.push(("B1".into(), 30.0, 1.0));
         pts.push(("B2".into(), 0.0, 1.0));
         let f = validate(&star_parcel(&pts));
-        let n = f.iter().filter(|x| x.code == "self_intersection").count();
+        let n = f
+            .iter()
+            .filter(|x| x.code == FindingCode::SelfIntersection)
+            .count();
         assert_eq!(n, MAX_LISTED + 1, "{f:#?}");
         assert!(f[MAX_LISTED].message.contains("另有"));
         assert!(f[MAX_LISTED].makes_invalid);

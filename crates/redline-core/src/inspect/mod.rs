@@ -160,8 +160,40 @@ pub struct Placement {
     pub batch: Option<String>,
     pub area_m2: Option<f64>,
     pub source: String,
-    /// in_reserve | near_boundary | outside
-    pub status: &'static str,
+    /// In a reserve, near one, or outside.
+    pub status: PlacementStatus,
+}
+
+/// Where a clue lies relative to the reserves, as the `inspect` contract says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementStatus {
+    /// Inside a reserve's zone (`in_reserve`).
+    InReserve,
+    /// Outside every reserve, within `near_boundary_m` of one (`near_boundary`).
+    NearBoundary,
+    /// Farther from every reserve (`outside`).
+    Outside,
+}
+
+impl PlacementStatus {
+    /// The code of the contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlacementStatus::InReserve => "in_reserve",
+            PlacementStatus::NearBoundary => "near_boundary",
+            PlacementStatus::Outside => "outside",
+        }
+    }
+
+    /// The label the inspectors read.
+    pub fn label_cn(self) -> &'static str {
+        match self {
+            PlacementStatus::InReserve => "保护区内",
+            PlacementStatus::NearBoundary => "保护区边界附近",
+            PlacementStatus::Outside => "保护区外",
+        }
+    }
 }
 
 /// Where a clue lies, as indices into [`Inspector::zones`] and [`Inspector::counties`].
@@ -176,12 +208,12 @@ pub struct Location {
 }
 
 impl Location {
-    /// `in_reserve`, `near_boundary` or `outside`.
-    pub fn status(&self) -> &'static str {
+    /// In a reserve, near one, or outside.
+    pub fn status(&self) -> PlacementStatus {
         match (self.zone, self.near) {
-            (Some(_), _) => "in_reserve",
-            (None, Some(_)) => "near_boundary",
-            (None, None) => "outside",
+            (Some(_), _) => PlacementStatus::InReserve,
+            (None, Some(_)) => PlacementStatus::NearBoundary,
+            (None, None) => PlacementStatus::Outside,
         }
     }
 }
@@ -656,9 +688,9 @@ pub fn summarize(placements: &[Placement], problems: usize) -> Summary {
     };
     for p in placements {
         match p.status {
-            "in_reserve" => s.in_reserve += 1,
-            "near_boundary" => s.near_boundary += 1,
-            _ => s.outside += 1,
+            PlacementStatus::InReserve => s.in_reserve += 1,
+            PlacementStatus::NearBoundary => s.near_boundary += 1,
+            PlacementStatus::Outside => s.outside += 1,
         }
         if p.focus {
             s.focus += 1;
@@ -670,7 +702,10 @@ pub fn summarize(placements: &[Placement], problems: usize) -> Summary {
 /// Placements per reserve and zone (for summaries): (reserve, zone) → count.
 pub fn counts_by_zone(placements: &[Placement]) -> BTreeMap<(String, String), usize> {
     let mut m = BTreeMap::new();
-    for p in placements.iter().filter(|p| p.status == "in_reserve") {
+    for p in placements
+        .iter()
+        .filter(|p| p.status == PlacementStatus::InReserve)
+    {
         let key = (
             p.reserve.clone().unwrap_or_default(),
             p.zone.map(|z| z.as_str().to_string()).unwrap_or_default(),

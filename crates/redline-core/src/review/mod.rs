@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::config::{Config, Rule};
 use crate::crs::{self, Reprojector};
+use crate::finding::FindingCode;
 use crate::geometry::prepared::BoxRelation;
 use crate::geometry::{area, overlay::OverlayBase, validate};
 use crate::layer::Layer;
@@ -53,18 +54,41 @@ impl ReviewError {
 /// Result with [`ReviewError`].
 pub type ReviewResult<T> = std::result::Result<T, ReviewError>;
 
-/// The outcome for one parcel.
+/// The outcome for one parcel (审查结果), worst last: pass < warn < fail < invalid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// 通过: no finding above info.
     Pass,
+    /// 通过(有警告): passes, with warnings.
     Warn,
+    /// 不通过: a rule fails.
     Fail,
+    /// 图形无效: the geometry cannot be checked.
     Invalid,
 }
 
 impl Verdict {
-    /// The Chinese label for reports.
+    /// Every verdict, best first.
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Pass,
+        Verdict::Warn,
+        Verdict::Fail,
+        Verdict::Invalid,
+    ];
+
+    /// The code in the `review` contract and the service database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+            Verdict::Invalid => "invalid",
+        }
+    }
+
+    /// The Chinese label for reports: the one table of verdict labels.
     pub fn label_cn(self) -> &'static str {
         match self {
             Verdict::Pass => "通过",
@@ -72,6 +96,11 @@ impl Verdict {
             Verdict::Fail => "不通过",
             Verdict::Invalid => "图形无效",
         }
+    }
+
+    /// Parse a code (`fail`).
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.as_str() == s.trim())
     }
 }
 
@@ -193,7 +222,7 @@ impl Reviewer {
         let Some(src) = parcel.crs.clone() else {
             findings.push(
                 Finding::new(
-                    "crs_unknown",
+                    FindingCode::CrsUnknown,
                     Severity::Fail,
                     "地块文件未说明坐标系，无法审查 (the parcel's CRS is unknown)",
                 )
@@ -213,7 +242,7 @@ impl Reviewer {
             Err(e) => {
                 findings.push(
                     Finding::new(
-                        "reprojection_failed",
+                        FindingCode::ReprojectionFailed,
                         Severity::Fail,
                         format!("地块坐标系无法转换到工作坐标系: {e}"),
                     )
@@ -233,7 +262,7 @@ impl Reviewer {
                     Err(e) => {
                         findings.push(
                             Finding::new(
-                                "reprojection_failed",
+                                FindingCode::ReprojectionFailed,
                                 Severity::Fail,
                                 format!("界址点 {} 坐标转换失败: {e}", p.name),
                             )
@@ -260,7 +289,7 @@ impl Reviewer {
         if !outside_aow.is_empty() {
             findings.push(
                 Finding::new(
-                    "outside_area_of_work",
+                    FindingCode::OutsideAreaOfWork,
                     Severity::Fail,
                     format!(
                         "界址点 {} 在工作区范围之外 (outside the configured area of work)",
@@ -281,7 +310,7 @@ impl Reviewer {
         if let Err(e) = to_ll.geometry_in_place(&mut lonlat) {
             findings.push(
                 Finding::new(
-                    "reprojection_failed",
+                    FindingCode::ReprojectionFailed,
                     Severity::Fail,
                     format!("坐标转换失败: {e}"),
                 )
@@ -334,7 +363,7 @@ impl Reviewer {
             let allowed = (declared.abs() * tol.declared_area_relative).max(tol.declared_area_m2);
             if (declared - planar).abs() > allowed {
                 let mut f = Finding::new(
-                    "declared_area_mismatch",
+                    FindingCode::DeclaredAreaMismatch,
                     Severity::Warn,
                     format!(
                         "申报面积 {declared:.2} m² 与计算面积 {planar:.2} m² 相差 {:.2} m²，超过容差 {allowed:.2} m²",
@@ -348,7 +377,7 @@ impl Reviewer {
         if let Some(max) = self.config.homestead.max_area_m2 {
             if planar > max {
                 let mut f = Finding::new(
-                    "area_over_limit",
+                    FindingCode::AreaOverLimit,
                     Severity::Fail,
                     format!("宅基地面积 {planar:.2} m² 超过限额 {max:.2} m² (homestead limit)"),
                 );
@@ -406,7 +435,7 @@ impl Reviewer {
             );
             if outside > tol {
                 let mut f = Finding::new(
-                    "outside_within",
+                    FindingCode::OutsideWithin,
                     Severity::Fail,
                     format!(
                         "地块有 {outside:.2} m² 位于 {name} 范围之外 (must lie inside; outside part)"
@@ -463,10 +492,18 @@ impl Reviewer {
             });
         }
         let (code, severity, what) = match rule {
-            Rule::Forbid => ("overlap_forbidden", Severity::Fail, "占用禁止占用的图层"),
-            Rule::Avoid => ("overlap_avoid", Severity::Warn, "位于应避让的区域"),
+            Rule::Forbid => (
+                FindingCode::OverlapForbidden,
+                Severity::Fail,
+                "占用禁止占用的图层",
+            ),
+            Rule::Avoid => (
+                FindingCode::OverlapAvoid,
+                Severity::Warn,
+                "位于应避让的区域",
+            ),
             Rule::ExistingHomestead => (
-                "overlap_existing_homestead",
+                FindingCode::OverlapExistingHomestead,
                 Severity::Fail,
                 "与已登记宅基地重叠 (一户一宅)",
             ),
@@ -506,7 +543,7 @@ impl Reviewer {
             let lc = self.land_classes.lookup(&code);
             if !lc.known {
                 let mut f = Finding::new(
-                    "unknown_land_class",
+                    FindingCode::UnknownLandClass,
                     Severity::Warn,
                     format!(
                         "{layer} 中的地类编码 {code:?} 不在地类表中，按 {} 统计",
@@ -534,7 +571,7 @@ impl Reviewer {
         let gap = planar - covered;
         if gap > self.config.tolerances.overlap_m2 {
             let mut f = Finding::new(
-                "land_class_gap",
+                FindingCode::LandClassGap,
                 Severity::Warn,
                 format!("地块有 {gap:.2} m² 不在 {layer} 的任何图斑内 (not covered by the land-use layer)"),
             );
@@ -583,7 +620,7 @@ impl Reviewer {
                 let other_id = reviews[other].id.clone();
                 let other_src = reviews[other].source.clone();
                 let mut f = Finding::new(
-                    "batch_overlap",
+                    FindingCode::BatchOverlap,
                     Severity::Fail,
                     format!("与同批次地块 {other_id} ({other_src}) 重叠 {a:.2} m²"),
                 );

@@ -167,6 +167,15 @@ impl Report {
         })
     }
 
+    /// The worst verdict of the batch (pass when it is empty).
+    pub fn verdict(&self) -> super::Verdict {
+        self.parcels
+            .iter()
+            .map(|p| p.verdict)
+            .max()
+            .unwrap_or(super::Verdict::Pass)
+    }
+
     /// Parcels and overlap pieces as a GeoJSON FeatureCollection in CGCS2000 lon/lat.
     pub fn to_geojson(&self) -> super::ReviewResult<serde_json::Value> {
         let to_ll = Reprojector::new(&self.working_crs, CGCS2000)

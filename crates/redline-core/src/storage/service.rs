@@ -10,6 +10,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{StorageError, StorageResult};
+use crate::review::Verdict;
 use serde::{Deserialize, Serialize};
 
 /// The schema; every statement is idempotent.
@@ -140,7 +141,7 @@ pub struct NewReview {
     pub county_code: Option<String>,
     pub county: Option<String>,
     pub files: Vec<String>,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub counts: [i64; 5],
     pub layer_versions: Vec<UsedLayer>,
     pub report: String,
@@ -160,8 +161,9 @@ pub struct ReviewSummary {
     pub county: Option<String>,
     pub files: Vec<String>,
     /// The worst verdict of the batch: pass < warn < fail < invalid.
-    pub verdict: String,
-    pub verdict_cn: String,
+    pub verdict: Verdict,
+    /// Its Chinese label.
+    pub verdict_cn: &'static str,
     pub parcels: i64,
     pub pass: i64,
     pub warn: i64,
@@ -191,7 +193,7 @@ pub struct DecisionRow {
 #[derive(Clone, Debug, Default)]
 pub struct ReviewFilter {
     /// Reviews with at least one parcel of this verdict.
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
     /// County code or name.
     pub county: Option<String>,
     /// Created on or after this date (YYYY-MM-DD, UTC).
@@ -250,19 +252,16 @@ pub fn now_utc() -> String {
 const SUMMARY_COLUMNS: &str = "id, created_at, who, county_code, county, files, verdict, \
     parcels, pass, warn, fail, invalid, layer_versions";
 
-fn verdict_cn(v: &str) -> &'static str {
-    match v {
-        "pass" => "通过",
-        "warn" => "通过(有警告)",
-        "fail" => "不通过",
-        "invalid" => "图形无效",
-        _ => "",
-    }
-}
-
 fn summary_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewSummary> {
     let files: String = r.get(5)?;
-    let verdict: String = r.get(6)?;
+    let verdict_text: String = r.get(6)?;
+    let verdict = Verdict::parse(&verdict_text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            6,
+            rusqlite::types::Type::Text,
+            format!("unknown verdict {verdict_text}").into(),
+        )
+    })?;
     let versions: String = r.get(12)?;
     Ok(ReviewSummary {
         id: r.get(0)?,
@@ -271,7 +270,7 @@ fn summary_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewSummary> {
         county_code: r.get(3)?,
         county: r.get(4)?,
         files: serde_json::from_str(&files).unwrap_or_default(),
-        verdict_cn: verdict_cn(&verdict).to_string(),
+        verdict_cn: verdict.label_cn(),
         verdict,
         parcels: r.get(7)?,
         pass: r.get(8)?,
@@ -345,7 +344,7 @@ impl Store {
                 r.county_code,
                 r.county,
                 files,
-                r.verdict,
+                r.verdict.as_str(),
                 r.counts[0],
                 r.counts[1],
                 r.counts[2],
@@ -382,14 +381,9 @@ impl Store {
     fn where_clause(f: &ReviewFilter) -> (String, Vec<Value>) {
         let mut conds: Vec<String> = Vec::new();
         let mut vals: Vec<Value> = Vec::new();
-        if let Some(v) = &f.verdict {
-            // The column name comes from a fixed list, never from the request.
-            if let Some(col) = ["pass", "warn", "fail", "invalid"]
-                .into_iter()
-                .find(|c| c == v)
-            {
-                conds.push(format!("{col} > 0"));
-            }
+        if let Some(v) = f.verdict {
+            // The column is named by the enum, never by the request.
+            conds.push(format!("{} > 0", v.as_str()));
         }
         if let Some(c) = &f.county {
             conds.push("(county_code = ? OR county = ?)".into());
@@ -609,7 +603,7 @@ mod tests {
             county_code: Some(county.into()),
             county: None,
             files: vec!["a.txt".into()],
-            verdict: "fail".into(),
+            verdict: Verdict::Fail,
             counts,
             layer_versions: vec![UsedLayer {
                 name: "basic_farmland".into(),
@@ -673,7 +667,7 @@ mod tests {
             (ReviewFilter::default(), vec![c, b, a]),
             (
                 ReviewFilter {
-                    verdict: Some("fail".into()),
+                    verdict: Some(Verdict::Fail),
                     ..Default::default()
                 },
                 vec![b],

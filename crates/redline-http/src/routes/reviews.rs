@@ -109,16 +109,7 @@ pub async fn submit(
             let json = report.to_json();
             let gj = report.to_geojson()?;
             let m = &report.summary;
-            let verdict = report
-                .parcels
-                .iter()
-                .map(|p| p.verdict)
-                .max()
-                .unwrap_or(Verdict::Pass);
-            let verdict = serde_json::to_value(verdict)?
-                .as_str()
-                .unwrap_or("pass")
-                .to_string();
+            let verdict = report.verdict();
             let used = cat.used(true);
             let (id, at) = s.store.insert_review(&NewReview {
                 who,
@@ -192,13 +183,12 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    if let Some(v) = &q.verdict {
-        if !matches!(v.as_str(), "pass" | "warn" | "fail" | "invalid") {
-            return Err(ApiError::bad_request(format!(
-                "verdict: 应为 pass/warn/fail/invalid (got {v:?})"
-            )));
-        }
-    }
+    let verdict = match q.verdict.as_deref() {
+        None => None,
+        Some(v) => Some(Verdict::parse(v).ok_or_else(|| {
+            ApiError::bad_request(format!("verdict: 应为 pass/warn/fail/invalid (got {v:?})"))
+        })?),
+    };
     check_date(&q.from, "from")?;
     check_date(&q.to, "to")?;
     let decision = match q.decision.as_deref() {
@@ -215,7 +205,7 @@ pub async fn list(
     };
     let county = caller.county_filter(q.county.clone())?;
     let filter = ReviewFilter {
-        verdict: q.verdict.clone(),
+        verdict,
         county,
         from: q.from.clone(),
         to: q.to.clone(),
