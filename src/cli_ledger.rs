@@ -7,6 +7,7 @@ use clap::Subcommand;
 use redline_core::config::Config;
 use redline_core::ledger::{
     export::ExportGeometry, CsvEncoding, Filter, Ledger, LedgerSettings, Sheet, Status,
+    TransitionRequest,
 };
 
 #[derive(Subcommand)]
@@ -155,19 +156,16 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
         } => {
             let inspector = redline_core::inspect::Inspector::load(config.clone())?;
             let clues = redline_core::formats::skip_sidecars(&clues);
-            let (report, list) = redline_core::inspect::inspect_files(&inspector, &clues)?;
+            let batch = redline_core::inspect::read_clue_files(&clues)?;
+            let mut ledger = open(&config)?;
+            let inspection = inspector.inspect(&batch, &|_| true, Some((&mut ledger, &who)))?;
+            let report = &inspection.report;
             for p in &report.problems {
                 eprintln!("{p}");
             }
-            let versions = inspector.versions_line();
-            let issues: Vec<_> = report
-                .clues
-                .iter()
-                .zip(&list)
-                .map(|(p, c)| p.to_new_issue(c, &versions))
-                .collect();
-            let mut ledger = open(&config)?;
-            let imported = ledger.import(&issues, &who)?;
+            let imported = inspection
+                .import
+                .ok_or_else(|| anyhow::anyhow!("导入未执行 (no import was made)"))?;
             eprintln!(
                 "导入: 新增 {}, 未变 {}, 有差异 {} (未应用), 回头看关联 {}; 问题行 {}",
                 imported.added,
@@ -216,16 +214,16 @@ pub fn run(config_path: &Path, command: LedgerCommand) -> anyhow::Result<()> {
             let to = Status::parse(&to)
                 .ok_or_else(|| anyhow::anyhow!("未知状态 (unknown status) {to:?}"))?;
             let mut ledger = open(&config)?;
-            let entry = ledger.transition(
+            let entry = ledger.transition(&TransitionRequest {
                 id,
-                version,
+                expected_version: version,
                 to,
-                &who,
-                reason.as_deref().unwrap_or(""),
+                who,
+                reason: reason.unwrap_or_default(),
                 deadline,
                 unit,
                 measures,
-            )?;
+            })?;
             print(&entry)?;
         }
         LedgerCommand::Summary {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use geo::BoundingRect;
 use redline_core::config::Config;
 use redline_core::crs::{Reprojector, CGCS2000};
-use redline_core::inspect::{inspect_files, InspectSummary, Inspector, Placement, PlacementStatus};
+use redline_core::inspect::{
+    read_clue_files, InspectSummary, Inspector, Placement, PlacementStatus,
+};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inspect")
@@ -137,7 +139,9 @@ fn summary_counts_equal_the_full_report() {
         vec![csv.clone(), dir().join("clues/clues_gbk.csv")],
     ];
     for files in cases {
-        let (report, _) = inspect_files(&ins, &files).expect("report");
+        let report = ins
+            .report(&read_clue_files(&files).expect("read"))
+            .expect("report");
         let (zones, counties) = counts_of(&report.clues);
         for threads in [1, 2, 3] {
             let s = tally_with_threads(&ins, &files, threads);
@@ -150,7 +154,9 @@ fn summary_counts_equal_the_full_report() {
         }
     }
     // The generated list really spreads over zones, counties and the outside.
-    let (report, _) = inspect_files(&ins, &[csv]).expect("report");
+    let report = ins
+        .report(&read_clue_files(&[csv]).expect("read"))
+        .expect("report");
     let m = &report.summary;
     assert_eq!(m.clues, 30_000);
     assert!(

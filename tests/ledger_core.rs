@@ -1,8 +1,9 @@
 //! The ledger: life cycle, import, differences, concurrency, no deletion, look-back, queries.
 
 use chrono::NaiveDate;
+use redline_core::ledger::TransitionRequest;
 use redline_core::ledger::{
-    Filter, Ledger, LedgerError, LedgerSettings, NewIssue, Status, TRANSITIONS,
+    Filter, Issue, Ledger, LedgerError, LedgerSettings, Status, TRANSITIONS,
 };
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -22,8 +23,8 @@ fn open(dir: &tempfile::TempDir) -> Ledger {
     Ledger::open_with(&dir.path().join("ledger.sqlite"), settings()).unwrap()
 }
 
-fn issue(clue: &str, batch: &str, year: i32, lon: f64, lat: f64) -> NewIssue {
-    NewIssue {
+fn issue(clue: &str, batch: &str, year: i32, lon: f64, lat: f64) -> Issue {
+    Issue {
         clue_id: clue.into(),
         batch: batch.into(),
         year: Some(year),
@@ -62,8 +63,17 @@ fn path_to(s: Status) -> Vec<Status> {
 fn walk(l: &mut Ledger, id: i64, to: Status) {
     for s in path_to(to) {
         let e = l.get(id).unwrap();
-        l.transition(id, e.version, s, "张三", "核查", None, None, None)
-            .unwrap();
+        l.transition(&TransitionRequest {
+            id,
+            expected_version: e.version,
+            to: s,
+            who: ("张三").to_string(),
+            reason: ("核查").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None,
+        })
+        .unwrap();
     }
     assert_eq!(l.get(id).unwrap().status, to);
 }
@@ -101,7 +111,16 @@ fn transition_table_every_pair() {
             walk(&mut l, id, from);
             let before = l.get(id).unwrap();
             let history_before = l.history(id).unwrap().len();
-            let res = l.transition(id, before.version, to, "李四", "现场核查", None, None, None);
+            let res = l.transition(&TransitionRequest {
+                id,
+                expected_version: before.version,
+                to,
+                who: ("李四").to_string(),
+                reason: ("现场核查").to_string(),
+                deadline: None,
+                unit: None,
+                measures: None,
+            });
             if allowed.contains(&(from, to)) {
                 let e = res.unwrap_or_else(|e| panic!("{from} → {to} refused: {e}"));
                 assert_eq!(e.status, to);
@@ -165,12 +184,30 @@ fn reopen_needs_reason() {
         let v = l.get(id).unwrap().version;
         for blank in ["", "   "] {
             let err = l
-                .transition(id, v, to, "王五", blank, None, None, None)
+                .transition(&TransitionRequest {
+                    id,
+                    expected_version: v,
+                    to,
+                    who: ("王五").to_string(),
+                    reason: (blank).to_string(),
+                    deadline: None,
+                    unit: None,
+                    measures: None,
+                })
                 .unwrap_err();
             assert!(matches!(err, LedgerError::ReasonRequired(_)), "{err:?}");
         }
         let e = l
-            .transition(id, v, to, "王五", "复查发现问题反弹", None, None, None)
+            .transition(&TransitionRequest {
+                id,
+                expected_version: v,
+                to,
+                who: ("王五").to_string(),
+                reason: ("复查发现问题反弹").to_string(),
+                deadline: None,
+                unit: None,
+                measures: None,
+            })
             .unwrap();
         assert_eq!(e.status, to);
     }
@@ -188,22 +225,31 @@ fn entering_rectification_sets_deadline_and_unit() {
         .unwrap();
     let (normal, focus) = (rep.added_ids[0], rep.added_ids[1]);
     for id in [normal, focus] {
-        l.transition(id, 1, Status::Confirmed, "张三", "属实", None, None, None)
-            .unwrap();
+        l.transition(&TransitionRequest {
+            id,
+            expected_version: 1,
+            to: Status::Confirmed,
+            who: ("张三").to_string(),
+            reason: ("属实").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None,
+        })
+        .unwrap();
     }
     // Today 2020-10-01. +180 days: Oct 31 (+30), Nov 30 (+60), Dec 31 (+91), Jan 31 (+122),
     // Feb 28 (+150), Mar 30 (+180) → 2021-03-30. +90 days: Dec 30 → 2020-12-30.
     let e = l
-        .transition(
-            normal,
-            2,
-            Status::Rectifying,
-            "张三",
-            "",
-            None,
-            None,
-            Some("拆除复绿".into()),
-        )
+        .transition(&TransitionRequest {
+            id: normal,
+            expected_version: 2,
+            to: Status::Rectifying,
+            who: ("张三").to_string(),
+            reason: ("").to_string(),
+            deadline: None,
+            unit: None,
+            measures: Some("拆除复绿".into()),
+        })
         .unwrap();
     assert_eq!(e.deadline, Some(date(2021, 3, 30)));
     assert_eq!(
@@ -212,7 +258,16 @@ fn entering_rectification_sets_deadline_and_unit() {
     );
     assert_eq!(e.measures.as_deref(), Some("拆除复绿"));
     let e = l
-        .transition(focus, 2, Status::Rectifying, "张三", "", None, None, None)
+        .transition(&TransitionRequest {
+            id: focus,
+            expected_version: 2,
+            to: Status::Rectifying,
+            who: ("张三").to_string(),
+            reason: ("").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None,
+        })
         .unwrap();
     assert_eq!(e.deadline, Some(date(2020, 12, 30)));
     assert_eq!(
@@ -231,19 +286,28 @@ fn entering_rectification_sets_deadline_and_unit() {
         .import(&[issue("N2", "2020", 2020, 117.5, 29.5)], "导入员")
         .unwrap();
     let id = rep.added_ids[0];
-    l.transition(id, 1, Status::Confirmed, "张三", "属实", None, None, None)
-        .unwrap();
+    l.transition(&TransitionRequest {
+        id,
+        expected_version: 1,
+        to: Status::Confirmed,
+        who: ("张三").to_string(),
+        reason: ("属实").to_string(),
+        deadline: None,
+        unit: None,
+        measures: None,
+    })
+    .unwrap();
     let e = l
-        .transition(
+        .transition(&TransitionRequest {
             id,
-            2,
-            Status::Rectifying,
-            "张三",
-            "",
-            Some(date(2020, 11, 15)),
-            Some("浮梁县自然资源局".into()),
-            None,
-        )
+            expected_version: 2,
+            to: Status::Rectifying,
+            who: ("张三").to_string(),
+            reason: ("").to_string(),
+            deadline: Some(date(2020, 11, 15)),
+            unit: Some("浮梁县自然资源局".into()),
+            measures: None,
+        })
         .unwrap();
     assert_eq!(e.deadline, Some(date(2020, 11, 15)));
     assert_eq!(e.responsible_unit.as_deref(), Some("浮梁县自然资源局"));
@@ -252,10 +316,28 @@ fn entering_rectification_sets_deadline_and_unit() {
     bare.county = None;
     bare.departments.clear();
     let id = l.import(&[bare], "导入员").unwrap().added_ids[0];
-    l.transition(id, 1, Status::Confirmed, "张三", "属实", None, None, None)
-        .unwrap();
+    l.transition(&TransitionRequest {
+        id,
+        expected_version: 1,
+        to: Status::Confirmed,
+        who: ("张三").to_string(),
+        reason: ("属实").to_string(),
+        deadline: None,
+        unit: None,
+        measures: None,
+    })
+    .unwrap();
     let err = l
-        .transition(id, 2, Status::Rectifying, "张三", "", None, None, None)
+        .transition(&TransitionRequest {
+            id,
+            expected_version: 2,
+            to: Status::Rectifying,
+            who: ("张三").to_string(),
+            reason: ("").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None,
+        })
         .unwrap_err();
     assert!(
         matches!(err, LedgerError::UnitRequired(x) if x == id),
@@ -272,10 +354,28 @@ fn stale_version_is_a_conflict() {
         .unwrap()
         .added_ids[0];
     // Two officials read version 1; the first one wins.
-    l.transition(id, 1, Status::Confirmed, "甲", "属实", None, None, None)
-        .unwrap();
+    l.transition(&TransitionRequest {
+        id,
+        expected_version: 1,
+        to: Status::Confirmed,
+        who: ("甲").to_string(),
+        reason: ("属实").to_string(),
+        deadline: None,
+        unit: None,
+        measures: None,
+    })
+    .unwrap();
     let err = l
-        .transition(id, 1, Status::NotAnIssue, "乙", "不属实", None, None, None)
+        .transition(&TransitionRequest {
+            id,
+            expected_version: 1,
+            to: Status::NotAnIssue,
+            who: ("乙").to_string(),
+            reason: ("不属实").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None,
+        })
         .unwrap_err();
     match err {
         LedgerError::Conflict {
@@ -289,10 +389,28 @@ fn stale_version_is_a_conflict() {
     // The same through two connections (two officials' sessions) on one file.
     let mut other = open(&dir);
     other
-        .transition(id, 2, Status::Rectifying, "乙", "", None, None, None)
+        .transition(&TransitionRequest {
+            id,
+            expected_version: 2,
+            to: Status::Rectifying,
+            who: ("乙").to_string(),
+            reason: ("").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None,
+        })
         .unwrap();
     let err = l
-        .transition(id, 2, Status::Rectifying, "甲", "", None, None, None)
+        .transition(&TransitionRequest {
+            id,
+            expected_version: 2,
+            to: Status::Rectifying,
+            who: ("甲").to_string(),
+            reason: ("").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None,
+        })
         .unwrap_err();
     assert!(
         matches!(
@@ -306,7 +424,16 @@ fn stale_version_is_a_conflict() {
     );
     assert_eq!(l.history(id).unwrap().len(), 3);
     assert!(matches!(
-        l.transition(999, 1, Status::Confirmed, "甲", "", None, None, None),
+        l.transition(&TransitionRequest {
+            id: 999,
+            expected_version: 1,
+            to: Status::Confirmed,
+            who: ("甲").to_string(),
+            reason: ("").to_string(),
+            deadline: None,
+            unit: None,
+            measures: None
+        }),
         Err(LedgerError::NotFound(999))
     ));
 }
@@ -329,7 +456,7 @@ fn import_is_idempotent() {
         .import(&[issue("A1", "2020-2", 2020, 117.1, 29.1)], "导入员")
         .unwrap();
     assert_eq!(r3.added, 1);
-    let c = l.connection();
+    let c = rusqlite::Connection::open(dir.path().join("ledger.sqlite")).unwrap();
     let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     assert_eq!(count("SELECT count(*) FROM issues"), 4);
     assert_eq!(count("SELECT count(*) FROM history"), 4);
@@ -456,9 +583,18 @@ fn nothing_can_be_deleted_and_history_is_append_only() {
         "导入员",
     )
     .unwrap();
-    l.transition(1, 1, Status::Confirmed, "张三", "属实", None, None, None)
-        .unwrap();
-    let c = l.connection();
+    l.transition(&TransitionRequest {
+        id: 1,
+        expected_version: 1,
+        to: Status::Confirmed,
+        who: ("张三").to_string(),
+        reason: ("属实").to_string(),
+        deadline: None,
+        unit: None,
+        measures: None,
+    })
+    .unwrap();
+    let c = rusqlite::Connection::open(dir.path().join("ledger.sqlite")).unwrap();
     for sql in [
         "DELETE FROM issues",
         "DELETE FROM issues WHERE id = 1",
@@ -580,49 +716,49 @@ fn list_filters_and_show() {
     b.zone_cn = None;
     let c = issue("Q3", "2019", 2019, 117.3, 29.3);
     let ids = l.import(&[a, b, c], "导入员").unwrap().added_ids;
-    l.transition(
-        ids[0],
-        1,
-        Status::Confirmed,
-        "张三",
-        "属实",
-        None,
-        None,
-        None,
-    )
+    l.transition(&TransitionRequest {
+        id: ids[0],
+        expected_version: 1,
+        to: Status::Confirmed,
+        who: ("张三").to_string(),
+        reason: ("属实").to_string(),
+        deadline: None,
+        unit: None,
+        measures: None,
+    })
     .unwrap();
-    l.transition(
-        ids[0],
-        2,
-        Status::Rectifying,
-        "张三",
-        "",
-        Some(date(2020, 9, 30)),
-        None,
-        None,
-    )
+    l.transition(&TransitionRequest {
+        id: ids[0],
+        expected_version: 2,
+        to: Status::Rectifying,
+        who: ("张三").to_string(),
+        reason: ("").to_string(),
+        deadline: Some(date(2020, 9, 30)),
+        unit: None,
+        measures: None,
+    })
     .unwrap();
-    l.transition(
-        ids[1],
-        1,
-        Status::Confirmed,
-        "张三",
-        "属实",
-        None,
-        None,
-        None,
-    )
+    l.transition(&TransitionRequest {
+        id: ids[1],
+        expected_version: 1,
+        to: Status::Confirmed,
+        who: ("张三").to_string(),
+        reason: ("属实").to_string(),
+        deadline: None,
+        unit: None,
+        measures: None,
+    })
     .unwrap();
-    l.transition(
-        ids[1],
-        2,
-        Status::Rectifying,
-        "张三",
-        "",
-        Some(date(2020, 10, 1)),
-        None,
-        None,
-    )
+    l.transition(&TransitionRequest {
+        id: ids[1],
+        expected_version: 2,
+        to: Status::Rectifying,
+        who: ("张三").to_string(),
+        reason: ("").to_string(),
+        deadline: Some(date(2020, 10, 1)),
+        unit: None,
+        measures: None,
+    })
     .unwrap();
     let ids_of =
         |f: Filter| -> Vec<i64> { l.list(&f, 0, 100).unwrap().iter().map(|e| e.id).collect() };

@@ -9,17 +9,17 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use redline_core::ledger::{Filter, Ledger, NewIssue};
+use redline_core::ledger::{Filter, Issue, Ledger};
 
 const CHILD_ENV: &str = "REDLINE_LEDGER_CRASH_CHILD";
 const N: usize = 200_000;
 const BASE: usize = 20;
 
-fn issue(k: usize, batch: &str, year: i32) -> NewIssue {
+fn issue(k: usize, batch: &str, year: i32) -> Issue {
     // A deterministic 500 × 400 grid over Jingdezhen, 0.002° apart.
     let lon = 116.9 + (k % 500) as f64 * 0.002;
     let lat = 28.9 + (k / 500 % 400) as f64 * 0.002;
-    NewIssue {
+    Issue {
         clue_id: format!("JDZ{year}-{k:06}"),
         batch: batch.into(),
         year: Some(year),
@@ -50,7 +50,7 @@ fn crash_child() {
         return;
     };
     let mut ledger = Ledger::open(std::path::Path::new(&path)).unwrap();
-    let issues: Vec<NewIssue> = (0..N).map(|k| issue(k, "2020", 2020)).collect();
+    let issues: Vec<Issue> = (0..N).map(|k| issue(k, "2020", 2020)).collect();
     println!("IMPORT-START");
     let report = ledger.import(&issues, "crash-child").unwrap();
     println!("IMPORT-DONE {}", report.added);
@@ -65,7 +65,7 @@ fn run(dir: &std::path::Path, kill_after: Option<Duration>) -> Outcome {
     let db = dir.join("ledger.sqlite");
     {
         let mut l = Ledger::open(&db).unwrap();
-        let base: Vec<NewIssue> = (0..BASE).map(|k| issue(k * 977, "2019", 2019)).collect();
+        let base: Vec<Issue> = (0..BASE).map(|k| issue(k * 977, "2019", 2019)).collect();
         assert_eq!(l.import(&base, "setup").unwrap().added, BASE);
     }
     let exe = std::env::current_exe().unwrap();
@@ -115,7 +115,7 @@ fn run(dir: &std::path::Path, kill_after: Option<Duration>) -> Outcome {
             ..Default::default()
         })
         .unwrap();
-    let c = l.connection();
+    let c = rusqlite::Connection::open(&db).unwrap();
     let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize;
     // All or nothing, across every table the import writes.
     assert!(imported == 0 || imported == N, "partial import: {imported}");

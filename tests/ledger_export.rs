@@ -3,12 +3,13 @@
 
 use chrono::NaiveDate;
 use redline_core::formats::shapefile::DbfEncoding;
-use redline_core::ledger::{ExportGeometry, Filter, Ledger, LedgerSettings, NewIssue, Status};
+use redline_core::ledger::TransitionRequest;
+use redline_core::ledger::{ExportGeometry, Filter, Issue, Ledger, LedgerSettings, Status};
 
 const PATCH: &str = r#"{"type":"Polygon","coordinates":[[[117.2,29.3],[117.201,29.3],[117.201,29.301],[117.2,29.301],[117.2,29.3]]]}"#;
 
-fn issue(clue: &str, lon: f64, lat: f64, patch: bool) -> NewIssue {
-    NewIssue {
+fn issue(clue: &str, lon: f64, lat: f64, patch: bool) -> Issue {
+    Issue {
         clue_id: clue.into(),
         batch: "2020".into(),
         year: Some(2020),
@@ -51,27 +52,27 @@ fn ledger(dir: &tempfile::TempDir) -> Ledger {
         )
         .unwrap()
         .added_ids;
-    l.transition(
-        ids[0],
-        1,
-        Status::Confirmed,
-        "张三",
-        "属实",
-        None,
-        None,
-        None,
-    )
+    l.transition(&TransitionRequest {
+        id: ids[0],
+        expected_version: 1,
+        to: Status::Confirmed,
+        who: ("张三").to_string(),
+        reason: ("属实").to_string(),
+        deadline: None,
+        unit: None,
+        measures: None,
+    })
     .unwrap();
-    l.transition(
-        ids[0],
-        2,
-        Status::Rectifying,
-        "张三",
-        "",
-        None,
-        None,
-        Some("拆除".into()),
-    )
+    l.transition(&TransitionRequest {
+        id: ids[0],
+        expected_version: 2,
+        to: Status::Rectifying,
+        who: ("张三").to_string(),
+        reason: ("").to_string(),
+        deadline: None,
+        unit: None,
+        measures: Some("拆除".into()),
+    })
     .unwrap();
     l
 }

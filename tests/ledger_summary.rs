@@ -3,8 +3,9 @@
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::NaiveDate;
+use redline_core::ledger::TransitionRequest;
 use redline_core::ledger::{
-    CsvEncoding, Filter, Ledger, LedgerSettings, NewIssue, Sheet, Status, SummaryRow,
+    CsvEncoding, Filter, Issue, Ledger, LedgerSettings, Sheet, Status, SummaryRow,
 };
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -21,8 +22,8 @@ fn issue(
     activity: &str,
     area: Option<f64>,
     focus: bool,
-) -> NewIssue {
-    NewIssue {
+) -> Issue {
+    Issue {
         clue_id: clue.into(),
         batch: "2020".into(),
         year: Some(2020),
@@ -131,8 +132,17 @@ fn ledger(dir: &tempfile::TempDir) -> Ledger {
     let ids = l.import(&issues, "导入员").unwrap().added_ids;
     let t = |l: &mut Ledger, id: i64, to: Status, deadline: Option<NaiveDate>| {
         let v = l.get(id).unwrap().version;
-        l.transition(id, v, to, "张三", "核查", deadline, None, None)
-            .unwrap();
+        l.transition(&TransitionRequest {
+            id,
+            expected_version: v,
+            to,
+            who: ("张三").to_string(),
+            reason: ("核查").to_string(),
+            deadline,
+            unit: None,
+            measures: None,
+        })
+        .unwrap();
     };
     t(&mut l, ids[2], Status::Confirmed, None);
     t(&mut l, ids[2], Status::Rectifying, Some(date(2020, 9, 1)));

@@ -15,43 +15,12 @@ use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
-use redline_core::config::{Role, TokenConfig};
-
-struct TokenEntry {
-    name: String,
-    hash: [u8; 32],
-    role: Role,
-    county: Option<String>,
-}
-
-/// The configured tokens (hashes only).
-pub struct Tokens {
-    entries: Vec<TokenEntry>,
-}
-
-fn unhex(s: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if s.len() != 64 {
-        return None;
-    }
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-/// The sha256 of a token, hex (what goes into `[[token]] sha256`).
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use redline_core::config::Role;
+pub use redline_core::storage::tokens::{token_hash, Principal, Tokens};
+use redline_core::storage::NewAudit;
 
 /// The operating system gave no random bytes.
 #[derive(Debug, thiserror::Error)]
@@ -63,63 +32,6 @@ pub fn generate_token() -> Result<String, RandomError> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).map_err(RandomError)?;
     Ok(b.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-impl Tokens {
-    pub fn from_config(tokens: &[TokenConfig]) -> Tokens {
-        Tokens {
-            entries: tokens
-                .iter()
-                .filter_map(|t| {
-                    Some(TokenEntry {
-                        name: t.name.clone(),
-                        hash: unhex(&t.sha256)?,
-                        role: t.role,
-                        county: t.county.clone(),
-                    })
-                })
-                .collect(),
-        }
-    }
-
-    /// The holder of `token`, comparing against every stored hash in constant time.
-    pub fn verify(&self, token: &str) -> Option<Principal> {
-        let h: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let mut found: Option<&TokenEntry> = None;
-        for e in &self.entries {
-            // No early exit: every hash is compared.
-            let eq: bool = e.hash.ct_eq(&h).into();
-            if eq && found.is_none() {
-                found = Some(e);
-            }
-        }
-        found.map(|e| Principal {
-            name: e.name.clone(),
-            role: e.role,
-            county: e.county.clone(),
-            county_keys: Vec::new(),
-        })
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-/// An authenticated caller.
-#[derive(Clone, Debug)]
-pub struct Principal {
-    /// The token's name (recorded in the audit log and as `who`).
-    pub name: String,
-    pub role: Role,
-    /// The county scope as configured.
-    pub county: Option<String>,
-    /// The scope and its code/name from the county layer (all spellings that match).
-    pub county_keys: Vec<String>,
 }
 
 /// What the middleware found in the `Authorization` header.
@@ -270,7 +182,14 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         let r = state
             .blocking(move |s| {
                 s.store
-                    .audit(&rid, &name, role, &method, &path, status)
+                    .audit(&NewAudit {
+                        request_id: rid,
+                        token_name: name,
+                        role: role.to_string(),
+                        method,
+                        path,
+                        status,
+                    })
                     .map_err(ApiError::from)
             })
             .await;
@@ -284,6 +203,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use redline_core::config::TokenConfig;
 
     #[test]
     fn tokens_verify_by_hash_only() {

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use super::auth::Tokens;
 use super::error::{ApiError, ApiResult};
 use super::metrics::Metrics;
 use redline_core::config::{Config, Rule};
@@ -17,7 +16,9 @@ use redline_core::inspect::Inspector;
 use redline_core::layer::Layer;
 use redline_core::ledger::{Ledger, LedgerSettings};
 use redline_core::review::Reviewer;
-use redline_core::storage::{StorageError, Store, UsedLayer};
+use redline_core::storage::sqlite::SqliteService;
+use redline_core::storage::tokens::Tokens;
+use redline_core::storage::{ServiceStore, StorageError, UsedLayer};
 use redline_core::Result;
 
 /// Limits on requests.
@@ -208,7 +209,8 @@ pub struct AppState(pub Arc<Inner>);
 /// What [`AppState`] holds.
 pub struct Inner {
     pub catalogue: ArcSwap<Catalogue>,
-    pub store: Store,
+    /// The service store (SQLite by default).
+    pub store: Box<dyn ServiceStore>,
     pub ledger: Mutex<Ledger>,
     pub tokens: Tokens,
     pub limits: Limits,
@@ -235,7 +237,7 @@ impl AppState {
             source,
         })?;
         let db = data_dir.join("service.sqlite");
-        let store = Store::open(&db)?;
+        let store: Box<dyn ServiceStore> = Box::new(SqliteService::open(&db)?);
         let mut versions = BTreeMap::new();
         for l in &mut config.layers {
             let rows = store.layer_versions(&l.name)?;

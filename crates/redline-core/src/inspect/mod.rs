@@ -162,6 +162,9 @@ pub struct Placement {
     pub source: String,
     /// In a reserve, near one, or outside.
     pub status: PlacementStatus,
+    /// The patch outline in lon/lat, for patch clues (the ledger keeps it; not printed).
+    #[serde(skip)]
+    pub patch: Option<MultiPolygon<f64>>,
 }
 
 /// Where a clue lies relative to the reserves, as the `inspect` contract says it.
@@ -642,6 +645,7 @@ impl Inspector {
             area_m2: clue.area_m2,
             source: clue.source.clone(),
             status,
+            patch: clue.patch.clone(),
         }
     }
 
@@ -713,41 +717,6 @@ pub fn counts_by_zone(placements: &[Placement]) -> BTreeMap<(String, String), us
         *m.entry(key).or_insert(0) += 1;
     }
     m
-}
-
-impl Placement {
-    /// The ledger record of this placement. `batch` falls back to the year, then to `unknown`.
-    pub fn to_new_issue(&self, clue: &Clue, layer_versions: &str) -> crate::ledger::NewIssue {
-        let geometry_geojson = clue
-            .patch
-            .as_ref()
-            .map(|g| geojson::Geometry::new(geojson::Value::from(g)).to_string());
-        crate::ledger::NewIssue {
-            clue_id: self.id.clone(),
-            batch: self
-                .batch
-                .clone()
-                .or_else(|| self.year.map(|y| y.to_string()))
-                .unwrap_or_else(|| "unknown".into()),
-            year: self.year,
-            lon: self.lon,
-            lat: self.lat,
-            geometry_geojson,
-            activity: self.activity.clone(),
-            area_m2: self.area_m2,
-            county_code: self.county_code.clone(),
-            county: self.county.clone(),
-            reserve: self.reserve.clone(),
-            reserve_level: self.reserve_level.clone(),
-            zone: self.zone.map(|z| z.as_str().to_string()),
-            zone_cn: self.zone_cn.map(str::to_string),
-            distance_m: self.distance_m,
-            focus: self.focus,
-            focus_reasons: self.focus_reasons.clone(),
-            departments: self.departments.clone(),
-            layer_versions: layer_versions.to_string(),
-        }
-    }
 }
 
 impl Inspector {
@@ -833,14 +802,52 @@ impl Inspector {
     }
 }
 
-/// Read clue files, place every clue. Returns the clues too (for the ledger).
-pub fn inspect_files(
-    inspector: &Inspector,
-    files: &[std::path::PathBuf],
-) -> InspectResult<(InspectReport, Vec<Clue>)> {
-    let batch = read_clue_files(files)?;
-    let report = inspector.report(&batch)?;
-    Ok((report, batch.clues))
+/// A clue list placed and, when asked, imported into the ledger.
+#[derive(Debug)]
+pub struct Inspection {
+    /// The placements kept, the summary over them, the list's problems and the layers used.
+    pub report: InspectReport,
+    /// How many placements the caller's `keep` left out (a county-scoped caller's view).
+    pub out_of_scope: usize,
+    /// What the import did, when there was one.
+    pub import: Option<crate::ledger::ImportReport>,
+}
+
+impl Inspector {
+    /// The one path from a clue list to ledger issues, for the CLI and the service alike: place
+    /// every clue of `batch`, keep the placements `keep` accepts (the summary counts those),
+    /// and with `import = Some((ledger, who))` import them as issues in one transaction.
+    pub fn inspect(
+        &self,
+        batch: &ClueBatch,
+        keep: &dyn Fn(&Placement) -> bool,
+        import: Option<(&mut crate::ledger::Ledger, &str)>,
+    ) -> crate::Result<Inspection> {
+        let mut report = self.report(batch)?;
+        let before = report.clues.len();
+        report.clues.retain(|p| keep(p));
+        let out_of_scope = before - report.clues.len();
+        if out_of_scope > 0 {
+            report.summary = summarize(&report.clues, report.summary.problems);
+        }
+        let import = match import {
+            Some((ledger, who)) => {
+                let versions = self.versions_line();
+                let issues: Vec<crate::ledger::Issue> = report
+                    .clues
+                    .iter()
+                    .map(|p| crate::ledger::Issue::from_placement(p, &versions))
+                    .collect();
+                Some(ledger.import(&issues, who)?)
+            }
+            None => None,
+        };
+        Ok(Inspection {
+            report,
+            out_of_scope,
+            import,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,9 @@
-//! The life cycle of an issue: the transition table and [`Ledger::transition`].
+//! The life cycle of an issue: the transition table and the rules of a move
+//! ([`plan_transition`]), which every storage backend applies.
 
 use chrono::{Days, NaiveDate};
-use rusqlite::{params, OptionalExtension};
 
-use super::import::{insert_history, NewHistory};
-use super::query::{entry_from_row, ENTRY_COLUMNS};
-use super::{now_utc, Entry, Ledger, LedgerError, LedgerResult, Status};
+use super::{Entry, LedgerError, LedgerResult, LedgerSettings, Status};
 
 use Status::{Closed, Confirmed, NotAnIssue, Pending, Rectified, Rectifying};
 
@@ -54,145 +52,120 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-impl Ledger {
-    /// Move issue `id` to status `to`.
-    ///
-    /// * Refused with [`LedgerError::Conflict`] when `expected_version` is not the issue's
-    ///   current version (someone changed it since the caller read it).
-    /// * Refused with [`LedgerError::IllegalTransition`] unless the move is in [`TRANSITIONS`];
-    ///   a reopen without a reason is refused with [`LedgerError::ReasonRequired`].
-    /// * Entering 整改中 sets the deadline (default: today + `deadline_days`, or
-    ///   `focus_deadline_days` for focus issues) and the responsible unit (default: the one
-    ///   already set, else the county government and the departments).
-    /// * `measures` is recorded whenever given.
-    ///
-    /// Writes the change and its history row (who, when, from, to, reason, deadline, unit,
-    /// measures, version) in one transaction and returns the updated entry.
-    #[allow(clippy::too_many_arguments)]
-    pub fn transition(
-        &mut self,
-        id: i64,
-        expected_version: i64,
-        to: Status,
-        who: &str,
-        reason: &str,
-        deadline: Option<NaiveDate>,
-        unit: Option<String>,
-        measures: Option<String>,
-    ) -> LedgerResult<Entry> {
-        if who.trim().is_empty() {
-            return Err(LedgerError::Invalid("操作人为空 (who is empty)".into()));
-        }
-        let today = self.today();
-        let settings = self.settings.clone();
-        let now = now_utc();
-        let path = self.path.clone();
-        let sql = |e| super::sql_err(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let entry = tx
-            .query_row(
-                &format!("SELECT {ENTRY_COLUMNS} FROM issues WHERE id = ?1"),
-                [id],
-                |r| entry_from_row(r, today),
-            )
-            .optional()
-            .map_err(sql)?
-            .ok_or(LedgerError::NotFound(id))?;
-        if entry.version != expected_version {
-            return Err(LedgerError::Conflict {
-                id,
-                expected_version,
-                current_version: entry.version,
-            });
-        }
-        let from = entry.status;
-        let reopen =
-            allowed_transition(from, to).ok_or(LedgerError::IllegalTransition { from, to })?;
-        let reason = reason.trim();
-        if reopen && reason.is_empty() {
-            return Err(LedgerError::ReasonRequired(format!(
-                "问题 {id} ({}) {} → {}",
-                entry.clue_id,
-                from.label_cn(),
-                to.label_cn()
-            )));
-        }
-        let measures = nonempty(measures).or(entry.measures.clone());
-        let (deadline, unit) = if to == Rectifying {
-            let days = if entry.focus {
-                settings.focus_deadline_days
-            } else {
-                settings.deadline_days
-            };
-            let deadline = match deadline {
-                Some(d) => d,
-                None => today
-                    .checked_add_days(Days::new(u64::from(days)))
-                    .ok_or_else(|| {
-                        LedgerError::Invalid(format!(
-                            "整改时限超出范围 (deadline out of range: {days} days)"
-                        ))
-                    })?,
-            };
-            let unit = nonempty(unit)
-                .or_else(|| nonempty(entry.responsible_unit.clone()))
-                .or_else(|| default_unit(entry.county.as_deref(), &entry.departments))
-                .ok_or(LedgerError::UnitRequired(id))?;
-            (Some(deadline), Some(unit))
-        } else {
-            (
-                deadline.or(entry.deadline),
-                nonempty(unit).or(entry.responsible_unit.clone()),
-            )
-        };
-        let new_version = entry.version + 1;
-        let n = tx
-            .execute(
-                "UPDATE issues SET status = ?1, deadline = ?2, responsible_unit = ?3, \
-                 measures = ?4, version = ?5, updated_at = ?6 WHERE id = ?7 AND version = ?8",
-                params![
-                    to.as_str(),
-                    deadline.map(|d| d.format("%Y-%m-%d").to_string()),
-                    unit,
-                    measures,
-                    new_version,
-                    now,
-                    id,
-                    expected_version
-                ],
-            )
-            .map_err(sql)?;
-        if n != 1 {
-            return Err(LedgerError::Conflict {
-                id,
-                expected_version,
-                current_version: entry.version,
-            });
-        }
-        insert_history(
-            &tx,
-            &NewHistory {
-                issue_id: id,
-                version: new_version,
-                at: &now,
-                who,
-                action: "transition",
-                from: Some(from),
-                to: Some(to),
-                reason: (!reason.is_empty()).then_some(reason),
-                deadline,
-                unit: unit.as_deref(),
-                measures: measures.as_deref(),
-                changes: None,
-            },
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        self.get(id)
+/// A move asked for: issue `id`, at the version the caller saw, to status `to`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransitionRequest {
+    /// The issue.
+    pub id: i64,
+    /// The version the caller based the move on.
+    pub expected_version: i64,
+    /// The new status.
+    pub to: Status,
+    /// Who moves it (recorded in the history).
+    pub who: String,
+    /// Why (required to reopen).
+    pub reason: String,
+    /// Rectification deadline (整改时限); default from the settings on entering 整改中.
+    pub deadline: Option<NaiveDate>,
+    /// Responsible unit (责任单位); default the county government and the departments.
+    pub unit: Option<String>,
+    /// Rectification measures (整改措施).
+    pub measures: Option<String>,
+}
+
+/// What a move writes: the entry's new state and its history row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransitionPlan {
+    /// The status before.
+    pub from: Status,
+    /// The status after.
+    pub to: Status,
+    /// The version after (the entry's + 1).
+    pub new_version: i64,
+    /// The deadline after.
+    pub deadline: Option<NaiveDate>,
+    /// The responsible unit after.
+    pub unit: Option<String>,
+    /// The measures after.
+    pub measures: Option<String>,
+    /// The reason, when one was given.
+    pub reason: Option<String>,
+}
+
+/// Decide a move of `entry` (read inside the store's transaction) by the life-cycle rules:
+///
+/// * refused with [`LedgerError::Conflict`] when `expected_version` is not the issue's
+///   current version (someone changed it since the caller read it);
+/// * refused with [`LedgerError::IllegalTransition`] unless the move is in [`TRANSITIONS`];
+///   a reopen without a reason is refused with [`LedgerError::ReasonRequired`];
+/// * entering 整改中 sets the deadline (default: `today` + `deadline_days`, or
+///   `focus_deadline_days` for focus issues) and the responsible unit (default: the one
+///   already set, else the county government and the departments);
+/// * `measures` is recorded whenever given.
+///
+/// Every backend applies the plan it returns, so the rules live here once.
+pub fn plan_transition(
+    entry: &Entry,
+    request: &TransitionRequest,
+    settings: &LedgerSettings,
+    today: NaiveDate,
+) -> LedgerResult<TransitionPlan> {
+    let id = request.id;
+    if entry.version != request.expected_version {
+        return Err(LedgerError::Conflict {
+            id,
+            expected_version: request.expected_version,
+            current_version: entry.version,
+        });
     }
+    let (from, to) = (entry.status, request.to);
+    let reopen = allowed_transition(from, to).ok_or(LedgerError::IllegalTransition { from, to })?;
+    let reason = request.reason.trim();
+    if reopen && reason.is_empty() {
+        return Err(LedgerError::ReasonRequired(format!(
+            "问题 {id} ({}) {} → {}",
+            entry.clue_id,
+            from.label_cn(),
+            to.label_cn()
+        )));
+    }
+    let measures = nonempty(request.measures.clone()).or(entry.measures.clone());
+    let (deadline, unit) = if to == Rectifying {
+        let days = if entry.focus {
+            settings.focus_deadline_days
+        } else {
+            settings.deadline_days
+        };
+        let deadline = match request.deadline {
+            Some(d) => d,
+            None => today
+                .checked_add_days(Days::new(u64::from(days)))
+                .ok_or_else(|| {
+                    LedgerError::Invalid(format!(
+                        "整改时限超出范围 (deadline out of range: {days} days)"
+                    ))
+                })?,
+        };
+        let unit = nonempty(request.unit.clone())
+            .or_else(|| nonempty(entry.responsible_unit.clone()))
+            .or_else(|| default_unit(entry.county.as_deref(), &entry.departments))
+            .ok_or(LedgerError::UnitRequired(id))?;
+        (Some(deadline), Some(unit))
+    } else {
+        (
+            request.deadline.or(entry.deadline),
+            nonempty(request.unit.clone()).or(entry.responsible_unit.clone()),
+        )
+    };
+    Ok(TransitionPlan {
+        from,
+        to,
+        new_version: entry.version + 1,
+        deadline,
+        unit,
+        measures,
+        reason: (!reason.is_empty()).then(|| reason.to_string()),
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! The rectification ledger (问题台账) of the Green Shield (绿盾) team, in SQLite.
+//! The rectification ledger (问题台账) of the Green Shield (绿盾) team.
 //!
-//! Every remote-sensing clue that the matching step places becomes one [`Entry`], keyed by
-//! (clue number, batch). An entry walks the life cycle of [`Status`]:
+//! Every remote-sensing clue that the matching step places becomes one [`Entry`] (its [`Issue`]
+//! and its state), keyed by (clue number, batch). An entry walks the life cycle of [`Status`]:
 //!
 //! ```text
 //! 待核查 pending ─┬─> 属实 confirmed ──> 整改中 rectifying ──> 已整改 rectified ──> 已销号 closed
@@ -9,82 +9,61 @@
 //! reopen (reason required): not_an_issue → pending, rectified → rectifying, closed → rectifying
 //! ```
 //!
-//! Nothing is ever deleted: `BEFORE DELETE` triggers abort on every table, and the history is
-//! append-only. Every change happens in one transaction and writes a history row naming who,
-//! when (UTC, RFC 3339) and why. Writers use optimistic concurrency: a change names the version
-//! it was based on and is refused with [`LedgerError::Conflict`] when someone else was first.
+//! Nothing is ever deleted and the history is append-only. Every change happens in one
+//! transaction and writes a history row naming who, when (UTC, RFC 3339) and why. Writers use
+//! optimistic concurrency: a change names the version it was based on and is refused with
+//! [`LedgerError::Conflict`] when someone else was first.
 //!
-//! * [`schema`]: the numbered migrations and the triggers that forbid deletion.
-//! * [`import`](Ledger::import): idempotent import, differences reported (not applied) and
-//!   applied explicitly with [`Ledger::apply_changes`]; look-back links (回头看) to earlier years.
-//! * [`lifecycle`]: the transition table and [`Ledger::transition`].
-//! * [`query`]: [`Ledger::list`] with a [`Filter`], [`Ledger::show`].
+//! [`Ledger`] holds the rules and speaks to a [`LedgerStore`](crate::storage::LedgerStore):
+//! SQLite by default ([`Ledger::open`], see [`crate::storage::sqlite`]); a second backend
+//! implements the same interface.
+//!
+//! * [`issue`]: the record of a placed clue, its fields, differences and checks.
+//! * [`lifecycle`]: the transition table and the rules of a move.
+//! * [`query`]: the [`Filter`] of lists.
 //! * [`summary`]: the summary forms (汇总, 逾期, 重点问题) as JSON, CSV and XLSX.
 //! * [`export`]: all entries as GeoJSON or shapefile.
 //!
 //! ```no_run
-//! use redline_core::ledger::{Ledger, Status};
+//! use redline_core::ledger::{Ledger, Status, TransitionRequest};
 //! # fn main() -> Result<(), redline_core::ledger::LedgerError> {
 //! let mut ledger = Ledger::open(std::path::Path::new("ledger.sqlite"))?;
 //! let issues = Vec::new(); // from the matching step
 //! let report = ledger.import(&issues, "张三")?;
 //! for id in &report.added_ids {
 //!     let e = ledger.get(*id)?;
-//!     ledger.transition(e.id, e.version, Status::Confirmed, "李四", "现场核查属实", None, None, None)?;
+//!     ledger.transition(&TransitionRequest {
+//!         id: e.id,
+//!         expected_version: e.version,
+//!         to: Status::Confirmed,
+//!         who: "李四".into(),
+//!         reason: "现场核查属实".into(),
+//!         deadline: None,
+//!         unit: None,
+//!         measures: None,
+//!     })?;
 //! }
 //! # Ok(()) }
 //! ```
 
 pub mod export;
-mod import;
+pub mod issue;
 pub mod lifecycle;
 pub mod query;
-pub mod schema;
 pub mod summary;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
+use crate::storage::{LedgerContext, LedgerStore, StorageError};
+
 pub use export::ExportGeometry;
-pub use import::{FieldChange, ImportReport, IssueDiff};
-pub use lifecycle::{allowed_transition, TRANSITIONS};
+pub use issue::{FieldChange, ImportReport, Issue, IssueDiff, ISSUE_FIELDS};
+pub use lifecycle::{allowed_transition, TransitionPlan, TransitionRequest, TRANSITIONS};
 pub use query::Filter;
 pub use summary::{CsvEncoding, Sheet, Summary, SummaryRow};
-
-/// One issue as the matching step hands it over (a placed remote-sensing clue).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct NewIssue {
-    /// The clue number (线索编号) from the ministry's list.
-    pub clue_id: String,
-    /// The batch (批次): e.g. `2020` or the batch text of the list.
-    pub batch: String,
-    /// The year the clue belongs to (for the look-back 回头看).
-    pub year: Option<i32>,
-    pub lon: f64,
-    pub lat: f64,
-    /// The patch in lon/lat as GeoJSON (a Geometry or a Feature), when the clue is a patch.
-    pub geometry_geojson: Option<String>,
-    /// The human-activity type (活动类型), e.g. 矿产资源开发.
-    pub activity: String,
-    pub area_m2: Option<f64>,
-    pub county_code: Option<String>,
-    pub county: Option<String>,
-    pub reserve: Option<String>,
-    pub reserve_level: Option<String>,
-    /// `core|buffer|experimental|core_protection|general_control`.
-    pub zone: Option<String>,
-    pub zone_cn: Option<String>,
-    /// 0 inside a reserve; the distance to the nearest reserve when just outside.
-    pub distance_m: Option<f64>,
-    pub focus: bool,
-    pub focus_reasons: Vec<String>,
-    pub departments: Vec<String>,
-    /// Which versions of the layers placed the clue (opaque text, e.g. sha256 list).
-    pub layer_versions: String,
-}
 
 /// The status of an issue in its life cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -159,29 +138,16 @@ impl std::fmt::Display for Status {
     }
 }
 
-/// One issue in the ledger with its current state.
+/// One issue in the ledger with its current state: its [`Issue`] (flattened into the same JSON
+/// object) and where it stands in the life cycle. It dereferences to its issue.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Entry {
+    /// The ledger id (台账编号).
     pub id: i64,
-    pub clue_id: String,
-    pub batch: String,
-    pub year: Option<i32>,
-    pub lon: f64,
-    pub lat: f64,
-    pub geometry_geojson: Option<String>,
-    pub activity: String,
-    pub area_m2: Option<f64>,
-    pub county_code: Option<String>,
-    pub county: Option<String>,
-    pub reserve: Option<String>,
-    pub reserve_level: Option<String>,
-    pub zone: Option<String>,
-    pub zone_cn: Option<String>,
-    pub distance_m: Option<f64>,
-    pub focus: bool,
-    pub focus_reasons: Vec<String>,
-    pub departments: Vec<String>,
-    pub layer_versions: String,
+    /// The placed clue.
+    #[serde(flatten)]
+    pub issue: Issue,
+    /// Where it stands.
     pub status: Status,
     /// The Chinese label of `status` (整改状态).
     pub status_cn: String,
@@ -196,9 +162,17 @@ pub struct Entry {
     pub version: i64,
     /// UTC, RFC 3339.
     pub created_at: String,
+    /// UTC, RFC 3339.
     pub updated_at: String,
     /// Deadline before the ledger's today and not yet rectified.
     pub overdue: bool,
+}
+
+impl std::ops::Deref for Entry {
+    type Target = Issue;
+    fn deref(&self) -> &Issue {
+        &self.issue
+    }
 }
 
 /// One row of an issue's history (append-only).
@@ -292,15 +266,15 @@ pub enum LedgerError {
     /// Input the ledger refuses (names the record).
     #[error("台账输入有误 (invalid input): {0}")]
     Invalid(String),
-    #[error("台账数据库错误 (SQLite) {path}: {source}")]
-    Sqlite {
-        path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
-    },
+    /// The ledger's database failed (internal).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A file of a form could not be written.
     #[error("{}: {source}", .path.display())]
     Io {
-        path: PathBuf,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -341,7 +315,7 @@ impl LedgerError {
             | LedgerError::UnitRequired(_)
             | LedgerError::Invalid(_)
             | LedgerError::NotGbk => ErrorKind::Input,
-            LedgerError::Sqlite { .. }
+            LedgerError::Storage(_)
             | LedgerError::Io { .. }
             | LedgerError::Report(_)
             | LedgerError::Corrupt(_) => ErrorKind::Internal,
@@ -352,70 +326,37 @@ impl LedgerError {
 /// Result with [`LedgerError`].
 pub type LedgerResult<T> = std::result::Result<T, LedgerError>;
 
-/// The ledger: one SQLite database file.
+/// The ledger: the life-cycle rules over a store.
 pub struct Ledger {
-    conn: Connection,
-    path: PathBuf,
+    store: Box<dyn LedgerStore>,
     settings: LedgerSettings,
 }
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ledger")
-            .field("path", &self.path)
+            .field("store", &self.store.describe())
             .field("settings", &self.settings)
             .finish()
     }
 }
 
 impl Ledger {
-    /// Open (or create) the ledger at `path` and bring its schema up to date. The database runs
-    /// in WAL mode with `synchronous=FULL` and foreign keys on.
+    /// Open (or create) the SQLite ledger at `path` and bring its schema up to date (see
+    /// [`crate::storage::sqlite::SqliteLedger`]).
     pub fn open(path: &Path) -> LedgerResult<Ledger> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
-        )
-        .map_err(|e| sql_err(path, e))?;
-        let mut ledger = Ledger {
-            conn,
-            path: path.to_path_buf(),
-            settings: LedgerSettings::default(),
-        };
-        ledger.configure()?;
-        let path = ledger.path.clone();
-        schema::migrate(&mut ledger.conn).map_err(|e| sql_err(&path, e))?;
-        Ok(ledger)
+        Ledger::open_with(path, LedgerSettings::default())
     }
 
-    /// Open with settings (see [`LedgerSettings`]).
+    /// Open the SQLite ledger with settings (see [`LedgerSettings`]).
     pub fn open_with(path: &Path, settings: LedgerSettings) -> LedgerResult<Ledger> {
-        let mut l = Ledger::open(path)?;
-        l.settings = settings;
-        Ok(l)
+        let store = crate::storage::sqlite::SqliteLedger::open(path)?;
+        Ok(Ledger::with_store(Box::new(store), settings))
     }
 
-    fn configure(&mut self) -> LedgerResult<()> {
-        let path = self.path.clone();
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| sql_err(&path, e))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(LedgerError::Invalid(format!(
-                "{}: 无法启用 WAL 日志模式 (journal_mode is {mode})",
-                path.display()
-            )));
-        }
-        self.conn
-            .execute_batch(
-                "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
-            )
-            .map_err(|e| sql_err(&path, e))?;
-        Ok(())
+    /// A ledger over any store.
+    pub fn with_store(store: Box<dyn LedgerStore>, settings: LedgerSettings) -> Ledger {
+        Ledger { store, settings }
     }
 
     /// The settings in use.
@@ -428,33 +369,14 @@ impl Ledger {
         self.settings = settings;
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The schema version the database is at.
+    /// The schema version the store is at.
     pub fn schema_version(&self) -> LedgerResult<i64> {
-        schema::current_version(&self.conn).map_err(|e| self.sql(e))
+        self.store.schema_version()
     }
 
-    /// `PRAGMA integrity_check`: `"ok"` when the database is sound.
+    /// The store's own consistency check: `"ok"` when it is sound.
     pub fn integrity_check(&self) -> LedgerResult<String> {
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| self.sql(e))?;
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(|e| self.sql(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.sql(e))?;
-        Ok(rows.join("\n"))
-    }
-
-    /// The connection, for read-only checks in tests and tools (e.g. proving that deletes abort).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+        self.store.integrity_check()
     }
 
     /// Today's date as the ledger sees it (the fixed date of the settings, or the local date).
@@ -464,24 +386,127 @@ impl Ledger {
             .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
-    fn sql(&self, e: rusqlite::Error) -> LedgerError {
-        sql_err(&self.path, e)
+    /// The time and settings of a write (the store is borrowed apart from the settings).
+    fn context(today: NaiveDate, settings: &LedgerSettings) -> LedgerContext<'_> {
+        LedgerContext {
+            now: now_utc(),
+            today,
+            settings,
+        }
     }
-}
 
-fn sql_err(path: &Path, source: rusqlite::Error) -> LedgerError {
-    LedgerError::Sqlite {
-        path: path.to_path_buf(),
-        source,
+    /// Import placed clues in one transaction (all or nothing).
+    ///
+    /// A clue already in the ledger with the same (clue_id, batch) adds nothing: it counts as
+    /// unchanged when its placement and attributes agree, and is reported in
+    /// [`ImportReport::differences`] field by field (old → new) when they do not; differences
+    /// are never applied here (see [`Ledger::apply_changes`]). Every new issue starts as 待核查
+    /// with a history row, and is linked to issues of other years within
+    /// [`LedgerSettings::lookback_m`] (回头看).
+    pub fn import(&mut self, issues: &[Issue], who: &str) -> LedgerResult<ImportReport> {
+        if who.trim().is_empty() {
+            return Err(LedgerError::Invalid("操作人为空 (who is empty)".into()));
+        }
+        for (i, issue) in issues.iter().enumerate() {
+            issue.validate(i)?;
+        }
+        let ctx = Self::context(self.today(), &self.settings);
+        self.store.import(issues, who, &ctx)
+    }
+
+    /// Apply differences reported by [`Ledger::import`], in one transaction, each with a
+    /// history row (`change`) naming who and why. Refused with [`LedgerError::Conflict`] when an
+    /// issue has changed since the difference was computed. A changed position or year makes
+    /// new look-back links (old links are kept: nothing is deleted).
+    pub fn apply_changes(
+        &mut self,
+        diffs: &[IssueDiff],
+        who: &str,
+        reason: &str,
+    ) -> LedgerResult<Vec<Entry>> {
+        if who.trim().is_empty() {
+            return Err(LedgerError::Invalid("操作人为空 (who is empty)".into()));
+        }
+        if reason.trim().is_empty() {
+            return Err(LedgerError::ReasonRequired(
+                "修改台账字段 (applying changes)".into(),
+            ));
+        }
+        for d in diffs {
+            for c in &d.changes {
+                issue::check_change(&c.field, &c.new).map_err(|m| {
+                    LedgerError::Invalid(format!("问题 {} ({}): {m}", d.id, d.clue_id))
+                })?;
+            }
+        }
+        let ctx = Self::context(self.today(), &self.settings);
+        let ids = self.store.apply_changes(diffs, who, reason, &ctx)?;
+        ids.iter().map(|&id| self.get(id)).collect()
+    }
+
+    /// Move an issue in its life cycle by the rules of [`lifecycle::plan_transition`]; writes
+    /// the change and its history row (who, when, from, to, reason, deadline, unit, measures,
+    /// version) in one transaction and returns the updated entry.
+    pub fn transition(&mut self, request: &TransitionRequest) -> LedgerResult<Entry> {
+        if request.who.trim().is_empty() {
+            return Err(LedgerError::Invalid("操作人为空 (who is empty)".into()));
+        }
+        let ctx = Self::context(self.today(), &self.settings);
+        self.store.transition(request, &ctx)?;
+        self.get(request.id)
+    }
+
+    /// One issue by id.
+    pub fn get(&self, id: i64) -> LedgerResult<Entry> {
+        self.store
+            .get(id, self.today())?
+            .ok_or(LedgerError::NotFound(id))
+    }
+
+    /// One issue by clue number and batch.
+    pub fn find(&self, clue_id: &str, batch: &str) -> LedgerResult<Option<Entry>> {
+        self.store.find(clue_id, batch, self.today())
+    }
+
+    /// A page of the issues matching `filter`, in id order.
+    pub fn list(&self, filter: &Filter, offset: usize, limit: usize) -> LedgerResult<Vec<Entry>> {
+        self.store.list(filter, offset, limit, self.today())
+    }
+
+    /// All issues matching `filter`.
+    pub fn list_all(&self, filter: &Filter) -> LedgerResult<Vec<Entry>> {
+        self.list(filter, 0, usize::MAX)
+    }
+
+    /// How many issues match `filter`.
+    pub fn count(&self, filter: &Filter) -> LedgerResult<usize> {
+        self.store.count(filter, self.today())
+    }
+
+    /// One issue with its full history (oldest first) and its look-back links in both
+    /// directions (to earlier years' issues and from later ones).
+    pub fn show(&self, id: i64) -> LedgerResult<(Entry, Vec<HistoryRow>, Vec<Link>)> {
+        let entry = self.get(id)?;
+        let history = self.history(id)?;
+        let links = self.store.links(id)?;
+        Ok((entry, history, links))
+    }
+
+    /// The history of one issue, oldest first.
+    pub fn history(&self, id: i64) -> LedgerResult<Vec<HistoryRow>> {
+        self.store.history(id)
     }
 }
 
 /// Now, UTC, RFC 3339 with milliseconds.
-fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn ser_date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ser_date<S: serde::Serializer>(
+    d: &Option<NaiveDate>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match d {
         Some(d) => s.serialize_str(&d.format("%Y-%m-%d").to_string()),
         None => s.serialize_none(),
@@ -489,7 +514,7 @@ fn ser_date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, 
 }
 
 /// Parse a stored `YYYY-MM-DD` date.
-fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+pub(crate) fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 

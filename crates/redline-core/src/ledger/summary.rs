@@ -430,43 +430,22 @@ impl Ledger {
     /// The summary forms over the issues matching `filter`, dated the ledger's today.
     pub fn summary(&self, filter: &Filter) -> LedgerResult<Summary> {
         let today = self.today();
-        let (where_sql, vals) = filter.sql(today);
-        let sql = format!(
-            "SELECT county, reserve, zone, zone_cn, activity, status, count(*), \
-             coalesce(sum(area_m2), 0) FROM issues{where_sql} \
-             GROUP BY county, reserve, zone, zone_cn, activity, status"
-        );
         type Key = (String, String, String, String, Status);
         let mut groups: BTreeMap<Key, (u64, f64)> = BTreeMap::new();
-        {
-            let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql(e))?;
-            let mut rows = stmt
-                .query(rusqlite::params_from_iter(vals))
-                .map_err(|e| self.sql(e))?;
-            while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
-                let get = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
-                let county = opt_or(&get(0).map_err(|e| self.sql(e))?, NO_COUNTY);
-                let reserve = opt_or(&get(1).map_err(|e| self.sql(e))?, NO_RESERVE);
-                let zone_code = get(2).map_err(|e| self.sql(e))?;
-                let zone_cn = get(3).map_err(|e| self.sql(e))?;
-                let zone = match (zone_cn, zone_code) {
-                    (Some(cn), _) if !cn.trim().is_empty() => cn,
-                    (_, Some(z)) if !z.trim().is_empty() => zone_label(&z).to_string(),
-                    _ => NO_ZONE.to_string(),
-                };
-                let activity = opt_or(&get(4).map_err(|e| self.sql(e))?, NO_ACTIVITY);
-                let status_text: String = r.get(5).map_err(|e| self.sql(e))?;
-                let status = Status::parse(&status_text).ok_or_else(|| {
-                    LedgerError::Corrupt(format!("未知状态 (unknown status) {status_text}"))
-                })?;
-                let n: i64 = r.get(6).map_err(|e| self.sql(e))?;
-                let area: f64 = r.get(7).map_err(|e| self.sql(e))?;
-                let g = groups
-                    .entry((county, reserve, zone, activity, status))
-                    .or_insert((0, 0.0));
-                g.0 += u64::try_from(n).unwrap_or(0);
-                g.1 += area;
-            }
+        for g in self.store.groups(filter, today)? {
+            let county = opt_or(&g.county, NO_COUNTY);
+            let reserve = opt_or(&g.reserve, NO_RESERVE);
+            let zone = match (g.zone_cn, g.zone) {
+                (Some(cn), _) if !cn.trim().is_empty() => cn,
+                (_, Some(z)) if !z.trim().is_empty() => zone_label(&z).to_string(),
+                _ => NO_ZONE.to_string(),
+            };
+            let activity = opt_or(&g.activity, NO_ACTIVITY);
+            let e = groups
+                .entry((county, reserve, zone, activity, g.status))
+                .or_insert((0, 0.0));
+            e.0 += g.count;
+            e.1 += g.area_m2;
         }
         let rows: Vec<SummaryRow> = groups
             .into_iter()

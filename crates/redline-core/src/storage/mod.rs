@@ -1,20 +1,172 @@
-//! What redline keeps: the service database (stored reviews, decisions, layer versions, the
-//! audit log). The ledger of the Green Shield team is [`crate::ledger`].
+//! What redline keeps, behind interfaces a second backend can implement: the rectification
+//! ledger ([`LedgerStore`]), the service's stored reviews, decisions, layer versions and audit
+//! log ([`ServiceStore`]), the bearer tokens ([`tokens`]) and the files of uploaded layer
+//! versions ([`LayerFiles`]).
+//!
+//! [`sqlite`] is the embedded default. The interfaces speak in the domain's types (entries,
+//! filters, reviews) and [`StorageError`]; no SQLite type crosses them. The rules of the life
+//! cycle are not the store's: it applies the plans of [`crate::ledger::lifecycle`].
 
-pub mod service;
+pub mod files;
+pub mod records;
+pub mod sqlite;
+pub mod tokens;
 
-pub use service::{
-    now_utc, AuditRow, Decision, DecisionRow, LayerVersionRow, NewReview, ReviewFilter,
-    ReviewSummary, Store, UsedLayer,
+use chrono::NaiveDate;
+
+use crate::ledger::{
+    Entry, Filter, HistoryRow, ImportReport, Issue, IssueDiff, LedgerResult, LedgerSettings, Link,
+    Status, TransitionRequest,
 };
+
+pub use files::LayerFiles;
+pub use records::{
+    AuditRow, Decision, DecisionRow, LayerVersionRow, NewAudit, NewReview, ReviewFilter,
+    ReviewSummary, UsedLayer,
+};
+
+/// Now, UTC, RFC 3339 with milliseconds: the form of every timestamp the stores write.
+pub fn now_utc() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// What a ledger write needs to know besides its input: the time to record, the date overdue
+/// and deadlines are judged against, and the settings (look-back distance, default deadlines).
+#[derive(Clone, Debug)]
+pub struct LedgerContext<'a> {
+    /// UTC, RFC 3339: `created_at`, `updated_at` and the history's `at`.
+    pub now: String,
+    /// The ledger's today.
+    pub today: NaiveDate,
+    /// The settings.
+    pub settings: &'a LedgerSettings,
+}
+
+/// Counts and areas of the issues that share county, reserve, zone, activity and status (the
+/// rows of the 汇总 form, before labels are chosen).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IssueGroup {
+    /// County name.
+    pub county: Option<String>,
+    /// Reserve name.
+    pub reserve: Option<String>,
+    /// Zone code.
+    pub zone: Option<String>,
+    /// Zone's Chinese name.
+    pub zone_cn: Option<String>,
+    /// Activity type.
+    pub activity: Option<String>,
+    /// Life-cycle status.
+    pub status: Status,
+    /// How many issues.
+    pub count: u64,
+    /// Sum of their known areas (m²).
+    pub area_m2: f64,
+}
+
+/// The ledger's store. Every write is one transaction, all or nothing; nothing is deleted.
+pub trait LedgerStore: Send {
+    /// The store, for messages (e.g. the database file).
+    fn describe(&self) -> String;
+    /// The schema version the store is at.
+    fn schema_version(&self) -> LedgerResult<i64>;
+    /// The store's own consistency check: `"ok"` when sound.
+    fn integrity_check(&self) -> LedgerResult<String>;
+    /// Add the issues not yet in the ledger (by clue id and batch), report the ones that differ
+    /// ([`Issue::differences`]) and link new issues to other years' within the look-back
+    /// distance. The issues are already checked ([`Issue::validate`]).
+    fn import(
+        &mut self,
+        issues: &[Issue],
+        who: &str,
+        ctx: &LedgerContext<'_>,
+    ) -> LedgerResult<ImportReport>;
+    /// Apply reported differences (already checked with
+    /// [`check_change`](crate::ledger::issue::check_change)); returns the ids changed.
+    fn apply_changes(
+        &mut self,
+        diffs: &[IssueDiff],
+        who: &str,
+        reason: &str,
+        ctx: &LedgerContext<'_>,
+    ) -> LedgerResult<Vec<i64>>;
+    /// Read the entry, plan the move with
+    /// [`plan_transition`](crate::ledger::lifecycle::plan_transition) and write it with its
+    /// history row, in one transaction.
+    fn transition(
+        &mut self,
+        request: &TransitionRequest,
+        ctx: &LedgerContext<'_>,
+    ) -> LedgerResult<()>;
+    /// One entry by id.
+    fn get(&self, id: i64, today: NaiveDate) -> LedgerResult<Option<Entry>>;
+    /// One entry by clue id and batch.
+    fn find(&self, clue_id: &str, batch: &str, today: NaiveDate) -> LedgerResult<Option<Entry>>;
+    /// A page of the entries matching `filter`, in id order.
+    fn list(
+        &self,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+        today: NaiveDate,
+    ) -> LedgerResult<Vec<Entry>>;
+    /// How many entries match `filter`.
+    fn count(&self, filter: &Filter, today: NaiveDate) -> LedgerResult<usize>;
+    /// The history of one issue, oldest first.
+    fn history(&self, id: i64) -> LedgerResult<Vec<HistoryRow>>;
+    /// The look-back links of one issue, both directions, oldest first.
+    fn links(&self, id: i64) -> LedgerResult<Vec<Link>>;
+    /// The issues matching `filter`, grouped for the summary form.
+    fn groups(&self, filter: &Filter, today: NaiveDate) -> LedgerResult<Vec<IssueGroup>>;
+}
+
+/// The service's store: reviews with their reports, the decisions on them (append-only, a later
+/// one supersedes), uploaded layer versions and the audit log.
+pub trait ServiceStore: Send + Sync {
+    /// Store a review; returns its id and creation time.
+    fn insert_review(&self, r: &NewReview) -> StorageResult<(i64, String)>;
+    /// A stored review: its summary, the report JSON text and the GeoJSON text.
+    fn review(&self, id: i64) -> StorageResult<Option<(ReviewSummary, String, String)>>;
+    /// Reviews matching `f`, newest first: (total, page).
+    fn list_reviews(
+        &self,
+        f: &ReviewFilter,
+        offset: usize,
+        limit: usize,
+    ) -> StorageResult<(usize, Vec<ReviewSummary>)>;
+    /// Record a decision; it supersedes the one in force.
+    fn add_decision(
+        &self,
+        review_id: i64,
+        decision: Decision,
+        who: &str,
+        note: &str,
+    ) -> StorageResult<DecisionRow>;
+    /// All decisions on a review, oldest first (the last is in force).
+    fn decisions(&self, review_id: i64) -> StorageResult<Vec<DecisionRow>>;
+    /// Record an uploaded layer version.
+    fn add_layer_version(&self, row: &LayerVersionRow) -> StorageResult<()>;
+    /// Uploaded versions of a layer, oldest first.
+    fn layer_versions(&self, layer: &str) -> StorageResult<Vec<LayerVersionRow>>;
+    /// Append an audit row.
+    fn audit(&self, a: &NewAudit) -> StorageResult<()>;
+    /// The audit log, newest first: (total, page).
+    fn audit_log(&self, offset: usize, limit: usize) -> StorageResult<(usize, Vec<AuditRow>)>;
+}
 
 /// A failure of the store. It is never the caller's fault: the HTTP service answers it as an
 /// internal error and logs the detail.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// The database refused or failed an operation.
-    #[error("服务数据库错误 (service database): {0}")]
-    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("数据库错误 (database) {db}: {source}")]
+    Database {
+        /// Which database (its file).
+        db: String,
+        /// What the backend said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Files of the store (uploaded layer versions) could not be written.
     #[error("数据文件无法写入 (cannot write the data folder) {path}: {source}")]
     Files {
@@ -25,7 +177,7 @@ pub enum StorageError {
         source: std::io::Error,
     },
     /// The database could not be opened.
-    #[error("服务数据库无法打开 (cannot open the service database) {path}: {source}")]
+    #[error("数据库无法打开 (cannot open the database) {path}: {source}")]
     Open {
         /// The database file.
         path: std::path::PathBuf,
@@ -37,80 +189,3 @@ pub enum StorageError {
 
 /// Result with [`StorageError`].
 pub type StorageResult<T> = std::result::Result<T, StorageError>;
-
-impl From<rusqlite::Error> for StorageError {
-    fn from(e: rusqlite::Error) -> Self {
-        StorageError::Database(Box::new(e))
-    }
-}
-
-/// The files of uploaded layer versions: `layers/<NN>/v<version>/layer.{shp,dbf,prj,cpg}` or
-/// `layer.geojson` under the data folder (`NN` is the layer's position in the config, so no
-/// name a user chose becomes a path).
-#[derive(Clone, Debug)]
-pub struct LayerFiles {
-    root: std::path::PathBuf,
-}
-
-impl LayerFiles {
-    /// The layer files under `data_dir/layers`.
-    pub fn new(data_dir: &std::path::Path) -> Self {
-        LayerFiles {
-            root: data_dir.join("layers"),
-        }
-    }
-
-    /// The folder of one version.
-    pub fn dir(&self, layer_index: usize, version: i64) -> std::path::PathBuf {
-        self.root
-            .join(format!("{layer_index:02}"))
-            .join(format!("v{version}"))
-    }
-
-    /// Write `file` as version `version` of layer number `layer_index`, replacing a leftover of
-    /// an earlier failed attempt; returns the path of the main file.
-    pub fn save(
-        &self,
-        layer_index: usize,
-        version: i64,
-        file: &crate::formats::InputFile,
-    ) -> StorageResult<std::path::PathBuf> {
-        use crate::formats::Kind;
-        let dir = self.dir(layer_index, version);
-        let io = |e: std::io::Error| StorageError::Files {
-            path: dir.clone(),
-            source: e,
-        };
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(io)?;
-        }
-        std::fs::create_dir_all(&dir).map_err(io)?;
-        let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).map_err(io);
-        let main = match file.kind {
-            Kind::Shapefile => {
-                write("layer.shp", &file.bytes)?;
-                for (ext, bytes) in [
-                    ("shx", &file.sidecars.shx),
-                    ("dbf", &file.sidecars.dbf),
-                    ("prj", &file.sidecars.prj),
-                    ("cpg", &file.sidecars.cpg),
-                ] {
-                    if let Some(b) = bytes {
-                        write(&format!("layer.{ext}"), b)?;
-                    }
-                }
-                "layer.shp"
-            }
-            _ => {
-                write("layer.geojson", &file.bytes)?;
-                "layer.geojson"
-            }
-        };
-        Ok(dir.join(main))
-    }
-
-    /// Remove the files of a version that did not go into force.
-    pub fn discard(&self, layer_index: usize, version: i64) {
-        let _ = std::fs::remove_dir_all(self.dir(layer_index, version));
-    }
-}

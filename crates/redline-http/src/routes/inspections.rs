@@ -65,23 +65,23 @@ pub async fn inspect(
                     batch.add(redline_core::formats::clues::parse(&file)?);
                 }
             }
-            let mut report = inspector.report(&batch)?;
-            let mut clues = batch.clues;
             // A scoped token sees and imports only its county's clues.
-            let mut out_of_scope = 0usize;
-            if caller.scope().is_some() {
-                let keep: Vec<bool> = report
-                    .clues
-                    .iter()
-                    .map(|p| caller.sees(p.county_code.as_deref(), p.county.as_deref()))
-                    .collect();
-                out_of_scope = keep.iter().filter(|k| !**k).count();
-                let mut k = keep.iter();
-                report.clues.retain(|_| *k.next().unwrap_or(&false));
-                let mut k = keep.iter();
-                clues.retain(|_| *k.next().unwrap_or(&false));
-                report.summary =
-                    redline_core::inspect::summarize(&report.clues, report.summary.problems);
+            let keep = |p: &redline_core::inspect::Placement| {
+                caller.sees(p.county_code.as_deref(), p.county.as_deref())
+            };
+            let inspection = if do_import {
+                let mut ledger = s.ledger();
+                inspector.inspect(&batch, &keep, Some((&mut ledger, caller.name())))?
+            } else {
+                inspector.inspect(&batch, &keep, None)?
+            };
+            let (report, out_of_scope, imported) = (
+                inspection.report,
+                inspection.out_of_scope,
+                inspection.import,
+            );
+            if let Some(r) = &imported {
+                tracing::info!(added = r.added, "clues imported into the ledger");
             }
             let m = &report.summary;
             s.metrics.inspection(&[
@@ -89,20 +89,6 @@ pub async fn inspect(
                 ("near_boundary", m.near_boundary),
                 ("outside", m.outside),
             ]);
-            let imported = if do_import {
-                let versions = inspector.versions_line();
-                let issues: Vec<_> = report
-                    .clues
-                    .iter()
-                    .zip(&clues)
-                    .map(|(p, c)| p.to_new_issue(c, &versions))
-                    .collect();
-                let r = s.ledger().import(&issues, caller.name())?;
-                tracing::info!(added = r.added, "clues imported into the ledger");
-                Some(r)
-            } else {
-                None
-            };
             let mut body = if summary_only {
                 json!({"summary": report.summary, "problems": report.problems,
                     "warnings": report.warnings, "layers": report.layers})

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use redline_core::ledger::TransitionRequest;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -172,16 +173,16 @@ pub async fn transition(
         let mut l = s.ledger();
         let e = l.get(id)?;
         caller.check_county(e.county_code.as_deref(), e.county.as_deref())?;
-        let e = l.transition(
+        let e = l.transition(&TransitionRequest {
             id,
-            b.version,
+            expected_version: b.version,
             to,
-            caller.name(),
-            &b.reason,
+            who: caller.name().to_string(),
+            reason: b.reason,
             deadline,
-            b.unit,
-            b.measures,
-        )?;
+            unit: b.unit,
+            measures: b.measures,
+        })?;
         Ok(Json(serde_json::to_value(e)?))
     })
     .await

@@ -142,7 +142,7 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.execute_batch(sql)?;
         tx.execute(
             "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
-            rusqlite::params![number, super::now_utc()],
+            rusqlite::params![number, crate::storage::now_utc()],
         )?;
         tx.commit()?;
     }

@@ -1,4 +1,4 @@
-//! The service database (`service.sqlite` in the data folder): stored reviews, the decisions on
+//! The service database in SQLite (`service.sqlite` in the data folder): stored reviews, the decisions on
 //! them, uploaded layer versions and the audit log. Decisions, layer versions and the audit log
 //! are append-only (triggers abort every UPDATE and DELETE); a decision is superseded by a later
 //! one, never overwritten.
@@ -9,9 +9,12 @@ use std::sync::Mutex;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{StorageError, StorageResult};
 use crate::review::Verdict;
-use serde::{Deserialize, Serialize};
+use crate::storage::records::{
+    AuditRow, Decision, DecisionRow, LayerVersionRow, NewAudit, NewReview, ReviewFilter,
+    ReviewSummary,
+};
+use crate::storage::{now_utc, ServiceStore, StorageError, StorageResult};
 
 /// The schema; every statement is idempotent.
 const SCHEMA: &str = "
@@ -83,170 +86,18 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ";
 
-/// A decision on a stored review.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// 通过
-    Approve,
-    /// 不通过
-    Reject,
-    /// 补正 (the applicant must correct and resubmit)
-    Amend,
-}
-
-impl Decision {
-    pub const ALL: [Decision; 3] = [Decision::Approve, Decision::Reject, Decision::Amend];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Approve => "approve",
-            Decision::Reject => "reject",
-            Decision::Amend => "amend",
-        }
-    }
-
-    pub fn label_cn(self) -> &'static str {
-        match self {
-            Decision::Approve => "通过",
-            Decision::Reject => "不通过",
-            Decision::Amend => "补正",
-        }
-    }
-
-    /// Parse a code (`approve`) or a Chinese label (`通过`).
-    pub fn parse(s: &str) -> Option<Decision> {
-        let s = s.trim();
-        Decision::ALL
-            .into_iter()
-            .find(|d| d.as_str().eq_ignore_ascii_case(s) || d.label_cn() == s)
-    }
-}
-
-/// A layer and the version of it that a review or placement used.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct UsedLayer {
-    pub name: String,
-    /// 1 = the file named in the config; each upload adds one.
-    pub version: i64,
-    pub sha256: String,
-}
-
-/// A review to store.
-#[derive(Clone, Debug)]
-pub struct NewReview {
-    pub who: String,
-    pub county_code: Option<String>,
-    pub county: Option<String>,
-    pub files: Vec<String>,
-    pub verdict: Verdict,
-    pub counts: [i64; 5],
-    pub layer_versions: Vec<UsedLayer>,
-    pub report: String,
-    pub geojson: String,
-}
-
-/// A stored review without its report (for lists).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ReviewSummary {
-    pub id: i64,
-    /// UTC, RFC 3339.
-    pub created_at: String,
-    /// The name of the token that submitted it.
-    pub who: String,
-    pub county_code: Option<String>,
-    pub county: Option<String>,
-    pub files: Vec<String>,
-    /// The worst verdict of the batch: pass < warn < fail < invalid.
-    pub verdict: Verdict,
-    /// Its Chinese label.
-    pub verdict_cn: &'static str,
-    pub parcels: i64,
-    pub pass: i64,
-    pub warn: i64,
-    pub fail: i64,
-    pub invalid: i64,
-    pub layer_versions: Vec<UsedLayer>,
-    /// The decision in force (the latest), if any.
-    pub decision: Option<DecisionRow>,
-}
-
-/// One row of the append-only decision table.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DecisionRow {
-    pub id: i64,
-    pub review_id: i64,
-    pub decision: Decision,
-    pub decision_cn: String,
-    pub who: String,
-    pub at: String,
-    pub note: String,
-    /// The decision this one supersedes.
-    pub supersedes: Option<i64>,
-}
-
-/// Filters of the review list.
-#[derive(Clone, Debug, Default)]
-pub struct ReviewFilter {
-    /// Reviews with at least one parcel of this verdict.
-    pub verdict: Option<Verdict>,
-    /// County code or name.
-    pub county: Option<String>,
-    /// Created on or after this date (YYYY-MM-DD, UTC).
-    pub from: Option<String>,
-    /// Created on or before this date.
-    pub to: Option<String>,
-    /// The decision in force; `none` for undecided reviews.
-    pub decision: Option<String>,
-}
-
-/// An uploaded layer version.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LayerVersionRow {
-    pub layer: String,
-    pub version: i64,
-    pub sha256: String,
-    pub features: i64,
-    pub uploaded_at: String,
-    pub uploaded_by: String,
-    #[serde(skip)]
-    pub path: String,
-}
-
-/// One audit row.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: String,
-    pub request_id: String,
-    pub token_name: String,
-    pub role: String,
-    pub method: String,
-    pub path: String,
-    pub status: i64,
-}
-
-/// The service database.
-pub struct Store {
+/// The service database in SQLite.
+pub struct SqliteService {
     conn: Mutex<Connection>,
     path: PathBuf,
 }
 
-impl std::fmt::Debug for Store {
+impl std::fmt::Debug for SqliteService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("SqliteService")
+            .field("path", &self.path)
+            .finish()
     }
-}
-
-/// Now, UTC, RFC 3339 with milliseconds.
-pub fn now_utc() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 const SUMMARY_COLUMNS: &str = "id, created_at, who, county_code, county, files, verdict, \
@@ -301,22 +152,17 @@ const DECISION_COLUMNS: &str = "id, review_id, decision, decision_cn, who, at, n
 /// SQL of the decision in force of review `reviews.id`.
 const LATEST_DECISION: &str = "(SELECT decision FROM review_decisions d WHERE d.review_id = reviews.id ORDER BY d.id DESC LIMIT 1)";
 
-impl Store {
+impl SqliteService {
     /// Open (or create) the database at `path`.
-    pub fn open(path: &Path) -> StorageResult<Store> {
+    pub fn open(path: &Path) -> StorageResult<SqliteService> {
         let open = |e: rusqlite::Error| StorageError::Open {
             path: path.to_path_buf(),
             source: Box::new(e),
         };
         let conn = Connection::open(path).map_err(open)?;
-        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
-            .map_err(open)?;
-        conn.execute_batch(
-            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
-        )
-        .map_err(open)?;
+        super::configure(&conn, path)?;
         conn.execute_batch(SCHEMA).map_err(open)?;
-        Ok(Store {
+        Ok(SqliteService {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
         })
@@ -326,56 +172,6 @@ impl Store {
         // A panic while holding the lock leaves SQLite consistent (each write is one statement
         // or one transaction), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Store a review; returns its id and creation time.
-    pub fn insert_review(&self, r: &NewReview) -> StorageResult<(i64, String)> {
-        let at = now_utc();
-        let files = serde_json::to_string(&r.files).unwrap_or_else(|_| "[]".into());
-        let versions = serde_json::to_string(&r.layer_versions).unwrap_or_else(|_| "[]".into());
-        let c = self.conn();
-        c.execute(
-            "INSERT INTO reviews (created_at, who, county_code, county, files, verdict, parcels, \
-             pass, warn, fail, invalid, layer_versions, report, geojson) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                at,
-                r.who,
-                r.county_code,
-                r.county,
-                files,
-                r.verdict.as_str(),
-                r.counts[0],
-                r.counts[1],
-                r.counts[2],
-                r.counts[3],
-                r.counts[4],
-                versions,
-                r.report,
-                r.geojson
-            ],
-        )?;
-        Ok((c.last_insert_rowid(), at))
-    }
-
-    /// A stored review: its summary, the report JSON text and the GeoJSON text.
-    pub fn review(&self, id: i64) -> StorageResult<Option<(ReviewSummary, String, String)>> {
-        let c = self.conn();
-        let row = c
-            .query_row(
-                &format!("SELECT {SUMMARY_COLUMNS}, report, geojson FROM reviews WHERE id = ?1"),
-                [id],
-                |r| Ok((summary_from_row(r)?, r.get(13)?, r.get(14)?)),
-            )
-            .optional()?;
-        drop(c);
-        match row {
-            Some((mut s, report, geojson)) => {
-                s.decision = self.decisions(id)?.pop();
-                Ok(Some((s, report, geojson)))
-            }
-            None => Ok(None),
-        }
     }
 
     fn where_clause(f: &ReviewFilter) -> (String, Vec<Value>) {
@@ -412,9 +208,61 @@ impl Store {
             (format!(" WHERE {}", conds.join(" AND ")), vals)
         }
     }
+}
+
+impl ServiceStore for SqliteService {
+    /// Store a review; returns its id and creation time.
+    fn insert_review(&self, r: &NewReview) -> StorageResult<(i64, String)> {
+        let at = now_utc();
+        let files = serde_json::to_string(&r.files).unwrap_or_else(|_| "[]".into());
+        let versions = serde_json::to_string(&r.layer_versions).unwrap_or_else(|_| "[]".into());
+        let c = self.conn();
+        c.execute(
+            "INSERT INTO reviews (created_at, who, county_code, county, files, verdict, parcels, \
+             pass, warn, fail, invalid, layer_versions, report, geojson) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                at,
+                r.who,
+                r.county_code,
+                r.county,
+                files,
+                r.verdict.as_str(),
+                r.counts[0],
+                r.counts[1],
+                r.counts[2],
+                r.counts[3],
+                r.counts[4],
+                versions,
+                r.report,
+                r.geojson
+            ],
+        )?;
+        Ok((c.last_insert_rowid(), at))
+    }
+
+    /// A stored review: its summary, the report JSON text and the GeoJSON text.
+    fn review(&self, id: i64) -> StorageResult<Option<(ReviewSummary, String, String)>> {
+        let c = self.conn();
+        let row = c
+            .query_row(
+                &format!("SELECT {SUMMARY_COLUMNS}, report, geojson FROM reviews WHERE id = ?1"),
+                [id],
+                |r| Ok((summary_from_row(r)?, r.get(13)?, r.get(14)?)),
+            )
+            .optional()?;
+        drop(c);
+        match row {
+            Some((mut s, report, geojson)) => {
+                s.decision = self.decisions(id)?.pop();
+                Ok(Some((s, report, geojson)))
+            }
+            None => Ok(None),
+        }
+    }
 
     /// Reviews matching `f`, newest first: (total, page).
-    pub fn list_reviews(
+    fn list_reviews(
         &self,
         f: &ReviewFilter,
         offset: usize,
@@ -448,7 +296,7 @@ impl Store {
     }
 
     /// Record a decision; it supersedes the one in force.
-    pub fn add_decision(
+    fn add_decision(
         &self,
         review_id: i64,
         decision: Decision,
@@ -488,7 +336,7 @@ impl Store {
     }
 
     /// All decisions on a review, oldest first (the last is in force).
-    pub fn decisions(&self, review_id: i64) -> StorageResult<Vec<DecisionRow>> {
+    fn decisions(&self, review_id: i64) -> StorageResult<Vec<DecisionRow>> {
         let c = self.conn();
         let mut stmt = c.prepare(&format!(
             "SELECT {DECISION_COLUMNS} FROM review_decisions WHERE review_id = ?1 ORDER BY id"
@@ -500,7 +348,7 @@ impl Store {
     }
 
     /// Record an uploaded layer version.
-    pub fn add_layer_version(&self, row: &LayerVersionRow) -> StorageResult<()> {
+    fn add_layer_version(&self, row: &LayerVersionRow) -> StorageResult<()> {
         self.conn().execute(
             "INSERT INTO layer_versions (layer, version, sha256, path, features, uploaded_at, uploaded_by) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -518,7 +366,7 @@ impl Store {
     }
 
     /// Uploaded versions of a layer, oldest first.
-    pub fn layer_versions(&self, layer: &str) -> StorageResult<Vec<LayerVersionRow>> {
+    fn layer_versions(&self, layer: &str) -> StorageResult<Vec<LayerVersionRow>> {
         let c = self.conn();
         let mut stmt = c.prepare(
             "SELECT layer, version, sha256, features, uploaded_at, uploaded_by, path \
@@ -540,35 +388,25 @@ impl Store {
         Ok(rows)
     }
 
-    /// Append an audit row.
-    #[allow(clippy::too_many_arguments)]
-    pub fn audit(
-        &self,
-        request_id: &str,
-        token_name: &str,
-        role: &str,
-        method: &str,
-        path: &str,
-        status: u16,
-    ) -> StorageResult<()> {
+    fn audit(&self, a: &NewAudit) -> StorageResult<()> {
         self.conn().execute(
             "INSERT INTO audit (at, request_id, token_name, role, method, path, status) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 now_utc(),
-                request_id,
-                token_name,
-                role,
-                method,
-                path,
-                status
+                a.request_id,
+                a.token_name,
+                a.role,
+                a.method,
+                a.path,
+                a.status
             ],
         )?;
         Ok(())
     }
 
     /// The audit log, newest first: (total, page).
-    pub fn audit_log(&self, offset: usize, limit: usize) -> StorageResult<(usize, Vec<AuditRow>)> {
+    fn audit_log(&self, offset: usize, limit: usize) -> StorageResult<(usize, Vec<AuditRow>)> {
         let c = self.conn();
         let total: i64 = c.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))?;
         let mut stmt = c.prepare(
@@ -596,6 +434,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::records::UsedLayer;
 
     fn review(county: &str, counts: [i64; 5]) -> NewReview {
         NewReview {
@@ -618,7 +457,7 @@ mod tests {
     #[test]
     fn decisions_are_superseded_never_overwritten() {
         let d = tempfile::tempdir().expect("tempdir");
-        let s = Store::open(&d.path().join("s.sqlite")).expect("open");
+        let s = SqliteService::open(&d.path().join("s.sqlite")).expect("open");
         let (id, _) = s
             .insert_review(&review("360222", [2, 1, 0, 1, 0]))
             .expect("insert");
@@ -650,7 +489,7 @@ mod tests {
     #[test]
     fn list_filters() {
         let d = tempfile::tempdir().expect("tempdir");
-        let s = Store::open(&d.path().join("s.sqlite")).expect("open");
+        let s = SqliteService::open(&d.path().join("s.sqlite")).expect("open");
         let (a, _) = s
             .insert_review(&review("360222", [1, 1, 0, 0, 0]))
             .expect("a");
