@@ -136,7 +136,7 @@ impl FilterArgs {
 }
 
 fn open(config: &Config) -> anyhow::Result<Ledger> {
-    let settings = LedgerSettings::from(&config.inspection);
+    let settings = LedgerSettings::of_project(config);
     Ok(Ledger::open_with(&config.inspection.ledger, settings)?)
 }
 

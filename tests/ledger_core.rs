@@ -13,6 +13,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 fn settings() -> LedgerSettings {
     LedgerSettings {
         lookback_m: 200.0,
+        working_crs: "EPSG:4527".into(),
         deadline_days: 180,
         focus_deadline_days: 90,
         today: Some(date(2020, 10, 1)),
@@ -642,7 +643,10 @@ fn nothing_can_be_deleted_and_history_is_append_only() {
 fn lookback_links_across_years() {
     let dir = tempfile::tempdir().unwrap();
     let mut l = open(&dir);
-    // 0.001° of latitude = 6371008.8 × 0.001 × π/180 = 111.195 m; 0.003° = 333.585 m.
+    // Distances are planar in the working CRS (EPSG:4527), worked by hand on the CGCS2000
+    // ellipsoid: 0.001° of latitude near 29.3°N is the meridian arc M·Δφ·k = 110.841 m
+    // (M = 6 350 705 m, GK scale k = 1.000 004 6 at 0.2° from the central meridian);
+    // 0.0005° = 55.421 m, 0.003° = 332.524 m.
     let r1 = l
         .import(&[issue("L2019", "2019", 2019, 117.2, 29.3)], "导入员")
         .unwrap();
@@ -660,7 +664,7 @@ fn lookback_links_across_years() {
         .unwrap();
     let near = r2.added_ids[0];
     let same_year = r2.added_ids[2];
-    // near → L2019 (111.2 m) and near → L2019-b (55.6 m); far is 333.6 m / 278 m away;
+    // near → L2019 (110.8 m) and near → L2019-b (55.4 m); far is 332.5 m / 277.1 m away;
     // the two 2019 issues are the same year and are not linked.
     let mut got: Vec<(i64, i64, f64)> = r2
         .links
@@ -674,7 +678,7 @@ fn lookback_links_across_years() {
         })
         .collect();
     got.sort_by_key(|g| g.1);
-    assert_eq!(got, vec![(near, old, 111.2), (near, same_year, 55.6)]);
+    assert_eq!(got, vec![(near, old, 110.8), (near, same_year, 55.4)]);
     let (_, _, links) = l.show(old).unwrap();
     assert_eq!(links.len(), 1);
     assert_eq!(
@@ -691,8 +695,8 @@ fn lookback_links_across_years() {
         .unwrap();
     let l2018 = r3.added_ids[0];
     let far = r2.added_ids[1];
-    // L2018 at 29.3025: far (29.303) is 55.6 m, near (29.301) 166.8 m, L2019 278 m,
-    // L2019-b (29.3005) 222.4 m.
+    // L2018 at 29.3025: far (29.303) is 55.4 m, near (29.301) 166.3 m, L2019 277.1 m,
+    // L2019-b (29.3005) 221.7 m.
     let mut got: Vec<(i64, i64)> = r3
         .links
         .iter()

@@ -150,7 +150,7 @@ impl Catalogue {
         } else {
             None
         };
-        let reviewer = Reviewer::with_layers(config.clone(), review);
+        let reviewer = Reviewer::with_layers(config.clone(), review)?;
         Ok(Catalogue {
             config,
             reviewer,
@@ -259,7 +259,7 @@ impl AppState {
             }
         }
         let tokens = Tokens::from_config(&config.tokens);
-        let settings = LedgerSettings::from(&config.inspection);
+        let settings = LedgerSettings::of_project(&config);
         let ledger = Ledger::open_with(&config.inspection.ledger, settings)?;
         let catalogue = Catalogue::load(config, &versions)?;
         Ok(AppState(Arc::new(Inner {

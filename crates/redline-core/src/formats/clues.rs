@@ -62,6 +62,21 @@ pub struct Clue {
     pub source: String,
     /// Unrecognised columns, in file order: (header, value).
     pub extra: Vec<(String, String)>,
+    /// For a clue layer in a projected CRS: its position as the file gave it, so that it is
+    /// projected once, straight into the working CRS, when placed (`lon`/`lat` are for the
+    /// report and the ledger).
+    pub native: Option<Box<NativePosition>>,
+}
+
+/// A clue's position in the CRS of the file it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NativePosition {
+    /// The file's CRS (as its `.prj` or `crs` member says).
+    pub crs: String,
+    /// The clue's point (for a patch, a point inside it).
+    pub point: geo::Coord<f64>,
+    /// The patch.
+    pub patch: Option<geo::MultiPolygon<f64>>,
 }
 
 /// The result of reading a clue list.
@@ -457,11 +472,13 @@ impl Row for [String] {
     }
 }
 
-/// A position taken from a geometry (features), already in lon/lat.
+/// A position taken from a geometry (features), already in lon/lat, with the file's own when
+/// the file is not in lon/lat.
 struct Position {
     lon: f64,
     lat: f64,
     patch: Option<geo::MultiPolygon<f64>>,
+    native: Option<Box<NativePosition>>,
 }
 
 /// A problem or warning of a row, before it is located in the file.
@@ -608,8 +625,12 @@ impl<'p> Builder<'p> {
         let (id_col, lon_col, lat_col) = (cols.id, cols.lon, cols.lat);
 
         // Position.
+        let mut native = None;
         let (mut lon, mut lat, mut patch, lon_axis, lat_axis) = match position {
-            Some(p) => (p.lon, p.lat, p.patch, None, None),
+            Some(p) => {
+                native = p.native;
+                (p.lon, p.lat, p.patch, None, None)
+            }
             None => {
                 let (Some(lc), Some(ac)) = (lon_col, lat_col) else {
                     early.push(Note::new(
@@ -642,6 +663,8 @@ impl<'p> Builder<'p> {
                 ),
             ));
             std::mem::swap(&mut lon, &mut lat);
+            // The file's own coordinates no longer describe the swapped point.
+            native = None;
             if let Some(mp) = patch.as_mut() {
                 use geo::MapCoordsInPlace;
                 mp.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
@@ -751,6 +774,7 @@ impl<'p> Builder<'p> {
                 reserve,
                 source,
                 extra,
+                native,
             }),
             id_col: if has_id { id_col } else { None },
             id_hash,

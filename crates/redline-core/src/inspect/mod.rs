@@ -104,6 +104,35 @@ pub use zone::Zone;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
+thread_local! {
+    /// This thread's converters from the CRSs of clue layers into working CRSs (PROJ handles
+    /// are not `Send`): built once per pair.
+    static NATIVE: std::cell::RefCell<Vec<((String, String), Reprojector)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with this thread's converter from `from` into `to`.
+fn with_native_reprojector<T>(
+    from: &str,
+    to: &str,
+    f: impl FnOnce(&Reprojector) -> crate::crs::CrsResult<T>,
+) -> crate::crs::CrsResult<T> {
+    NATIVE.with(|cell| {
+        let mut cache = cell.borrow_mut();
+        let i = match cache.iter().position(|((a, b), _)| a == from && b == to) {
+            Some(i) => i,
+            None => {
+                cache.push((
+                    (from.to_string(), to.to_string()),
+                    Reprojector::new(from, to)?,
+                ));
+                cache.len() - 1
+            }
+        };
+        f(&cache[i].1)
+    })
+}
+
 /// Lists of at least this many clues build the [`quick`] grid first.
 pub const QUICK_GRID_FROM: usize = 4096;
 
@@ -545,6 +574,24 @@ impl Inspector {
             source_name: clue.source.clone(),
             source: Box::new(source),
         };
+        if let Some(native) = &clue.native {
+            // Straight from the file's CRS into the working CRS: the same conversion the layers
+            // went through, so a clue on a layer vertex stays on it.
+            let (p, patch) = with_native_reprojector(&native.crs, &self.config.working_crs, |r| {
+                let (x, y) = r.point(native.point.x, native.point.y)?;
+                let patch = match &native.patch {
+                    Some(g) => {
+                        let mut g = g.clone();
+                        r.geometry_in_place(&mut g)?;
+                        Some(g)
+                    }
+                    None => None,
+                };
+                Ok((Coord { x, y }, patch))
+            })
+            .map_err(bad)?;
+            return Ok(self.locate(p, patch.as_ref()));
+        }
         let (x, y) = proj.point(clue.lon, clue.lat).map_err(bad)?;
         let patch = match &clue.patch {
             Some(g) => {
@@ -977,5 +1024,122 @@ near_boundary_m = 100
         assert_eq!(zones.len(), 2, "{zones:?}");
         assert_eq!((zones[0].zone, zones[0].area_m2), (Zone::Core, 5000.0));
         assert_eq!((zones[1].zone, zones[1].area_m2), (Zone::Buffer, 5000.0));
+    }
+
+    /// A clue layer in a projected CRS is projected once, straight into the working CRS, with
+    /// the conversion the reserve layer took: clues written on the reserve's vertices (same
+    /// file CRS) lie on them, so in the reserve. Through lon/lat and back they drift.
+    #[test]
+    fn projected_clue_layers_are_projected_once() {
+        use crate::formats::shapefile::{encode, WriteOptions, PRJ_4527_ESRI};
+        use crate::formats::{InputFile, Kind, Sidecars};
+        let d = tempfile::tempdir().expect("tempdir");
+        for f in ["zones.geojson", "county.geojson"] {
+            std::fs::write(d.path().join(f), "{}").expect("write");
+        }
+        let text = r#"working_crs = "EPSG:4527"
+[[layer]]
+name = "zones"
+path = "zones.geojson"
+rule = "reserve_zones"
+zone = "核心区"
+reserve = "测试保护区"
+[[layer]]
+name = "county"
+path = "county.geojson"
+rule = "county"
+code_field = "XZQDM"
+name_field = "XZQMC"
+"#;
+        let config = Config::parse(text, &d.path().join("p.toml")).expect("config");
+        // A ragged reserve outline in EPSG:4527, written as the ESRI WKT of a `.prj`.
+        let (cx, cy) = (39_520_000.123_456_7, 3_243_000.765_432_1);
+        let ring: Vec<(f64, f64)> = (0..240)
+            .map(|k| {
+                let t = k as f64 / 240.0 * std::f64::consts::TAU;
+                let r = 800.0 + 37.31 * (7.0 * t).sin() + 11.7 * (23.0 * t).cos();
+                (cx + r * t.cos(), cy + r * t.sin())
+            })
+            .collect();
+        let mut closed = ring.clone();
+        closed.push(ring[0]);
+        let reserve = FeatureTable {
+            crs: Some(PRJ_4527_ESRI.to_string()),
+            fields: vec![],
+            features: vec![RawFeature {
+                geometry: geo::Geometry::Polygon(geo::Polygon::new(closed.into(), vec![])),
+                values: vec![],
+            }],
+            encoding: None,
+        };
+        let county = FeatureTable {
+            crs: Some("EPSG:4527".into()),
+            fields: vec!["XZQDM".into(), "XZQMC".into()],
+            features: vec![RawFeature {
+                geometry: square(cx - 5000.0, cy - 5000.0, 10_000.0),
+                values: vec!["360222".into(), "浮梁县".into()],
+            }],
+            encoding: None,
+        };
+        let layers = vec![
+            Layer::from_table(&config.layers[0], reserve, "EPSG:4527", "a".into()).expect("zones"),
+            Layer::from_table(&config.layers[1], county, "EPSG:4527", "b".into()).expect("county"),
+        ];
+        let ins = Inspector::with_layers(config, layers).expect("inspector");
+        // The clues: one point on every vertex, in a shapefile with the same `.prj`.
+        let points = FeatureTable {
+            crs: None,
+            fields: vec!["BH".into(), "HDLX".into()],
+            features: ring
+                .iter()
+                .enumerate()
+                .map(|(k, &(x, y))| RawFeature {
+                    geometry: geo::Geometry::Point(geo::Point::new(x, y)),
+                    values: vec![format!("V{k}"), "养殖".into()],
+                })
+                .collect(),
+            encoding: None,
+        };
+        let options = WriteOptions {
+            encoding: crate::formats::shapefile::DbfEncoding::Utf8,
+            prj_wkt: Some(PRJ_4527_ESRI),
+            last_update: chrono::NaiveDate::from_ymd_opt(2020, 9, 15).expect("date"),
+        };
+        let files = encode(std::path::Path::new("v.shp"), &points, options).expect("encode");
+        let file = InputFile {
+            name: "v.shp".into(),
+            kind: Kind::Shapefile,
+            bytes: files.shp.clone(),
+            sidecars: Sidecars {
+                shx: Some(files.shx.clone()),
+                dbf: Some(files.dbf.clone()),
+                prj: files.prj.clone(),
+                cpg: Some(files.cpg.clone()),
+            },
+        };
+        let list = crate::formats::clues::parse(&file).expect("clues");
+        assert_eq!(list.clues.len(), ring.len(), "{:?}", list.problems);
+        let placed = ins.place_all(&list.clues).expect("place");
+        let outside: Vec<&str> = placed
+            .iter()
+            .filter(|p| p.status != PlacementStatus::InReserve)
+            .map(|p| p.id.as_str())
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "vertex clues placed outside: {outside:?}"
+        );
+        // The same clues through lon/lat (what the reader reports) land off their vertices.
+        let to_w = Reprojector::new(crate::crs::CGCS2000, "EPSG:4527").expect("proj");
+        let drifted = list
+            .clues
+            .iter()
+            .zip(&ring)
+            .filter(|(c, &(x, y))| to_w.point(c.lon, c.lat).expect("point") != (x, y))
+            .count();
+        assert!(
+            drifted > 0,
+            "no vertex drifts through lon/lat: the test shows nothing"
+        );
     }
 }

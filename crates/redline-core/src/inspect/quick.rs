@@ -255,6 +255,7 @@ mod tests {
             reserve: None,
             source: String::new(),
             extra: Vec::new(),
+            native: None,
         }
     }
 

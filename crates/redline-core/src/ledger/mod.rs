@@ -217,6 +217,9 @@ pub struct Link {
 pub struct LedgerSettings {
     /// A new clue within this distance of an earlier year's issue is linked to it.
     pub lookback_m: f64,
+    /// The planar CRS distances are measured in (the project's working CRS, as for every
+    /// other distance of the project).
+    pub working_crs: String,
     /// Default rectification deadline in days from today.
     pub deadline_days: u32,
     /// Default deadline for focus issues.
@@ -225,16 +228,26 @@ pub struct LedgerSettings {
     pub today: Option<NaiveDate>,
 }
 
+/// The working CRS of the settings when no project gives one (Jingdezhen's zone 39).
+pub const DEFAULT_WORKING_CRS: &str = "EPSG:4527";
+
 impl Default for LedgerSettings {
     fn default() -> Self {
-        LedgerSettings::from(&crate::config::Inspection::default())
+        LedgerSettings::from_inspection(&crate::config::Inspection::default(), DEFAULT_WORKING_CRS)
     }
 }
 
-impl From<&crate::config::Inspection> for LedgerSettings {
-    fn from(c: &crate::config::Inspection) -> Self {
+impl LedgerSettings {
+    /// The settings of a project: its `[inspection]` table and its working CRS.
+    pub fn of_project(config: &crate::config::Config) -> Self {
+        LedgerSettings::from_inspection(&config.inspection, &config.working_crs)
+    }
+
+    /// The settings of an `[inspection]` table, distances in `working_crs`.
+    pub fn from_inspection(c: &crate::config::Inspection, working_crs: &str) -> Self {
         LedgerSettings {
             lookback_m: c.lookback_m,
+            working_crs: working_crs.to_string(),
             deadline_days: c.deadline_days,
             focus_deadline_days: c.focus_deadline_days,
             today: None,
@@ -284,6 +297,10 @@ pub enum LedgerError {
     /// A GBK form was asked for, and some text has no GBK form.
     #[error("表中有 GBK 无法表示的字符，请改用 UTF-8 (text not representable in GBK)")]
     NotGbk,
+    /// CGCS2000 will not convert into the working CRS (internal: the project's layers loaded
+    /// through the same conversion).
+    #[error("工作坐标系转换失败 (working CRS conversion failed): {0}")]
+    Projection(#[source] Box<crate::crs::CrsError>),
     /// A stored value is none the ledger knows (the database was changed outside redline).
     #[error("台账数据库中有无法识别的值 (unknown stored value): {0}")]
     Corrupt(String),
@@ -318,6 +335,7 @@ impl LedgerError {
             LedgerError::Storage(_)
             | LedgerError::Io { .. }
             | LedgerError::Report(_)
+            | LedgerError::Projection(_)
             | LedgerError::Corrupt(_) => ErrorKind::Internal,
         }
     }

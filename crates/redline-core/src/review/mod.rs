@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::config::{Config, Rule};
 use crate::crs::{self, Reprojector};
 use crate::finding::FindingCode;
-use crate::geometry::prepared::BoxRelation;
+use crate::geometry::prepared::{BoxRelation, PreparedPolygon};
 use crate::geometry::{area, overlay::OverlayBase, validate};
 use crate::layer::Layer;
 use crate::{Finding, Parcel, Severity};
@@ -149,9 +149,60 @@ pub struct ParcelReview {
 
 /// The loaded review layers of a project, ready for many batches.
 pub struct Reviewer {
+    /// The project.
     pub config: Config,
+    /// The review layers, reprojected and indexed.
     pub layers: Vec<Layer>,
+    /// The land-class table (default, with the project's overrides).
     pub land_classes: land_class::LandClassTable,
+    /// The area of work, projected once into the working CRS.
+    area_of_work: Option<PreparedPolygon>,
+}
+
+/// Points per edge of the area of work's outline in the working CRS: a parallel of latitude is
+/// curved there, so the box's edges are followed at this resolution (a 1° edge in 100 steps of
+/// about 1 km, whose chords lie within millimetres of the curve).
+const AREA_OF_WORK_STEPS_PER_DEGREE: f64 = 100.0;
+
+/// The area of work (a lon/lat box) as a polygon in the working CRS.
+fn area_of_work_polygon(
+    aow: &crate::config::AreaOfWork,
+    to_working: &Reprojector,
+) -> crate::crs::CrsResult<MultiPolygon<f64>> {
+    let steps = |a: f64, b: f64| {
+        ((b - a).abs() * AREA_OF_WORK_STEPS_PER_DEGREE)
+            .ceil()
+            .max(1.0) as usize
+    };
+    let (nx, ny) = (
+        steps(aow.min_lon, aow.max_lon),
+        steps(aow.min_lat, aow.max_lat),
+    );
+    let lerp = |a: f64, b: f64, i: usize, n: usize| a + (b - a) * (i as f64 / n as f64);
+    let mut ring: Vec<(f64, f64)> = Vec::new();
+    for i in 0..nx {
+        ring.push((lerp(aow.min_lon, aow.max_lon, i, nx), aow.min_lat));
+    }
+    for i in 0..ny {
+        ring.push((aow.max_lon, lerp(aow.min_lat, aow.max_lat, i, ny)));
+    }
+    for i in 0..nx {
+        ring.push((lerp(aow.max_lon, aow.min_lon, i, nx), aow.max_lat));
+    }
+    for i in 0..ny {
+        ring.push((aow.min_lon, lerp(aow.max_lat, aow.min_lat, i, ny)));
+    }
+    let mut coords = ring
+        .into_iter()
+        .map(|(lon, lat)| to_working.point(lon, lat).map(|(x, y)| geo::Coord { x, y }))
+        .collect::<crate::crs::CrsResult<Vec<_>>>()?;
+    if let Some(&first) = coords.first() {
+        coords.push(first);
+    }
+    Ok(MultiPolygon(vec![geo::Polygon::new(
+        geo::LineString(coords),
+        Vec::new(),
+    )]))
 }
 
 /// A parcel after reading, validation and reprojection.
@@ -167,17 +218,28 @@ impl Reviewer {
     pub fn load(config: Config) -> ReviewResult<Reviewer> {
         let configs: Vec<_> = config.review_layers().collect();
         let layers = crate::layer::load_all(&configs, &config.working_crs)?;
-        Ok(Reviewer::with_layers(config, layers))
+        Reviewer::with_layers(config, layers)
     }
 
-    /// A reviewer over layers already loaded.
-    pub fn with_layers(config: Config, layers: Vec<Layer>) -> Reviewer {
+    /// A reviewer over layers already loaded; the area of work is projected here, once.
+    pub fn with_layers(config: Config, layers: Vec<Layer>) -> ReviewResult<Reviewer> {
         let land_classes = land_class::LandClassTable::new(&config.land_class_categories);
-        Reviewer {
+        let area_of_work = match &config.area_of_work {
+            Some(aow) => {
+                let to_w = Reprojector::new(crs::CGCS2000, &config.working_crs)
+                    .map_err(|e| ReviewError::Projection(Box::new(e)))?;
+                let polygon = area_of_work_polygon(aow, &to_w)
+                    .map_err(|e| ReviewError::Projection(Box::new(e)))?;
+                Some(PreparedPolygon::new(&polygon))
+            }
+            None => None,
+        };
+        Ok(Reviewer {
             config,
             layers,
             land_classes,
-        }
+            area_of_work,
+        })
     }
 
     /// Review a batch of parcels. Bad geometry never aborts the batch: such parcels are `invalid`.
@@ -272,14 +334,8 @@ impl Reviewer {
                         return done(parcel, findings);
                     }
                 }
-                if let Some(aow) = self.config.area_of_work {
-                    let inside = to_ll.point(p.x, p.y).is_ok_and(|(lon, lat)| {
-                        lon >= aow.min_lon
-                            && lon <= aow.max_lon
-                            && lat >= aow.min_lat
-                            && lat <= aow.max_lat
-                    });
-                    if !inside {
+                if let Some(aow) = &self.area_of_work {
+                    if !aow.contains(geo::Coord { x: p.x, y: p.y }) {
                         outside_aow.push(p.name.clone());
                     }
                 }
@@ -665,5 +721,65 @@ impl ReprojectorCache {
         let r = std::rc::Rc::new(Reprojector::new(from, to)?);
         self.map.borrow_mut().insert(key, r.clone());
         Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The area of work projected once into the working CRS decides like the box in lon/lat
+    /// (the old way: every surveyed point inverse-projected) for points near all four edges,
+    /// except within 1e-7° (about a centimetre) of an edge.
+    #[test]
+    fn area_of_work_in_the_working_crs_agrees_with_the_lonlat_box() {
+        let aow = crate::config::AreaOfWork {
+            min_lon: 116.8,
+            min_lat: 28.6,
+            max_lon: 117.9,
+            max_lat: 30.05,
+        };
+        let to_w = Reprojector::new(crs::CGCS2000, "EPSG:4527").expect("proj");
+        let polygon = PreparedPolygon::new(&area_of_work_polygon(&aow, &to_w).expect("polygon"));
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            // Near an edge: one coordinate within ±0.02° of it, the other anywhere along it.
+            let (lon, lat) = match (next() * 4.0) as u32 {
+                0 => (aow.min_lon + (next() - 0.5) * 0.04, 28.6 + next() * 1.45),
+                1 => (aow.max_lon + (next() - 0.5) * 0.04, 28.6 + next() * 1.45),
+                2 => (116.8 + next() * 1.1, aow.min_lat + (next() - 0.5) * 0.04),
+                _ => (116.8 + next() * 1.1, aow.max_lat + (next() - 0.5) * 0.04),
+            };
+            let margin = [
+                (lon - aow.min_lon).abs(),
+                (lon - aow.max_lon).abs(),
+                (lat - aow.min_lat).abs(),
+                (lat - aow.max_lat).abs(),
+            ]
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+            if margin < 1e-7 {
+                continue;
+            }
+            let in_box = lon >= aow.min_lon
+                && lon <= aow.max_lon
+                && lat >= aow.min_lat
+                && lat <= aow.max_lat;
+            let (x, y) = to_w.point(lon, lat).expect("point");
+            assert_eq!(
+                polygon.contains(geo::Coord { x, y }),
+                in_box,
+                "({lon}, {lat})"
+            );
+            checked += 1;
+        }
+        assert!(checked > 19_000);
     }
 }

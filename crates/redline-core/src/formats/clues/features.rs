@@ -10,7 +10,7 @@ use std::path::Path;
 use geo::orient::{Direction, Orient};
 use geo::{Geometry, InteriorPoint, MultiPolygon};
 
-use super::{Builder, ClueList, Columns, Position};
+use super::{Builder, ClueList, Columns, NativePosition, Position};
 use crate::crs::{
     gk3_epsg_with_prefix, normalize, zone_of_prefixed_easting, Reprojector, CGCS2000,
 };
@@ -66,19 +66,30 @@ pub(super) fn from_table(path: &Path, table: &FeatureTable) -> FormatResult<Clue
     for (i, feature) in table.features.iter().enumerate() {
         let pos = i + 1;
         let mut geometry = feature.geometry.clone();
-        if let Some(r) = &reprojector {
+        // A projected layer keeps its own coordinates too: placing projects them once,
+        // straight into the working CRS (lon/lat are for the report and the ledger).
+        let mut native = None;
+        if let (Some(r), Some(crs)) = (&reprojector, declared.as_deref()) {
+            native = position_of(geometry.clone()).ok().map(|p| {
+                Box::new(NativePosition {
+                    crs: crs.to_string(),
+                    point: geo::Coord { x: p.lon, y: p.lat },
+                    patch: p.patch,
+                })
+            });
             if let Err(e) = r.geometry_in_place(&mut geometry) {
                 b.problem(pos, None, format!("要素 {pos} 无法转换到 CGCS2000: {e}"));
                 continue;
             }
         }
-        let position = match position_of(geometry) {
+        let mut position = match position_of(geometry) {
             Ok(p) => p,
             Err(message) => {
                 b.problem(pos, None, format!("要素 {pos}: {message}"));
                 continue;
             }
         };
+        position.native = native;
         b.push(feature.values.as_slice(), pos, Some(position));
     }
     Ok(b.finish())
@@ -102,6 +113,7 @@ fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String>
                 lon: p.x(),
                 lat: p.y(),
                 patch: None,
+                native: None,
             })
         }
         Geometry::MultiPoint(mp) if mp.0.len() == 1 => {
@@ -110,6 +122,7 @@ fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String>
                 lon: p.x(),
                 lat: p.y(),
                 patch: None,
+                native: None,
             });
         }
         Geometry::Polygon(p) => MultiPolygon(vec![p]),
@@ -134,5 +147,6 @@ fn position_of(geometry: Geometry<f64>) -> std::result::Result<Position, String>
         lon: inner.x(),
         lat: inner.y(),
         patch: Some(patch),
+        native: None,
     })
 }

@@ -12,6 +12,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transactio
 use serde_json::Value;
 
 use super::{db_error, ledger_schema};
+use crate::crs::Reprojector;
 use crate::ledger::lifecycle::plan_transition;
 use crate::ledger::{
     parse_date, Entry, Filter, HistoryRow, ImportReport, Issue, IssueDiff, LedgerError,
@@ -282,18 +283,21 @@ fn insert_history(conn: &Connection, h: &NewHistory<'_>) -> rusqlite::Result<()>
     Ok(())
 }
 
-/// Mean Earth radius (IUGG), metres.
+/// Mean Earth radius (IUGG), metres: only for the degree box of the prefilter.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// Great-circle distance in metres between two lon/lat points (haversine).
-///
-/// Check value: 0.01° of latitude = 6 371 008.8 × 0.01 × π/180 = 1111.95 m.
-pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
+/// How much wider than the look-back radius the degree box of the prefilter is: the planar
+/// distance of the working CRS and the mean sphere differ by well under 1 % in China (ellipsoid
+/// radii of curvature within 0.7 % of the mean radius, Gauss-Krüger scale within 0.05 % of 1
+/// inside a zone), so 5 % keeps the box a superset of the circle.
+const PREFILTER_MARGIN: f64 = 1.05;
+
+/// The planar distance in metres between two CGCS2000 lon/lat points, measured in the working
+/// CRS (the one distance model of the project).
+fn planar_m(to_w: &Reprojector, a: (f64, f64), b: (f64, f64)) -> crate::crs::CrsResult<f64> {
+    let (x1, y1) = to_w.point(a.0, a.1)?;
+    let (x2, y2) = to_w.point(b.0, b.1)?;
+    Ok((x2 - x1).hypot(y2 - y1))
 }
 
 /// Cells per grid row (longitude cells 0 ..= 36000).
@@ -312,25 +316,56 @@ fn grid_cell(lon: f64, lat: f64) -> (i64, i64) {
     )
 }
 
-/// Link issue `id` (at lon/lat, of `year`) with the issues of other years within `radius_m`:
-/// the later issue of each pair links to the earlier one. Returns the links made.
+/// Why a look-back failed: the database, or the conversion into the working CRS.
+enum LookbackError {
+    Sql(rusqlite::Error),
+    Projection(crate::crs::CrsError),
+}
+
+impl From<rusqlite::Error> for LookbackError {
+    fn from(e: rusqlite::Error) -> Self {
+        LookbackError::Sql(e)
+    }
+}
+
+/// The planar look-back of one write: the radius and the converter into the working CRS.
+struct Lookback {
+    radius_m: f64,
+    to_w: Reprojector,
+}
+
+impl Lookback {
+    fn new(ctx: &LedgerContext<'_>) -> LedgerResult<Lookback> {
+        let to_w = Reprojector::new(crate::crs::CGCS2000, &ctx.settings.working_crs)
+            .map_err(|e| LedgerError::Projection(Box::new(e)))?;
+        Ok(Lookback {
+            radius_m: ctx.settings.lookback_m,
+            to_w,
+        })
+    }
+}
+
+/// Link issue `id` (at lon/lat, of `year`) with the issues of other years within the
+/// look-back radius, measured in the working CRS: the later issue of each pair links to the
+/// earlier one. Returns the links made.
 fn link_lookback(
     conn: &Connection,
     id: i64,
     year: i32,
     lon: f64,
     lat: f64,
-    radius_m: f64,
+    lookback: &Lookback,
     now: &str,
-) -> rusqlite::Result<Vec<Link>> {
+) -> Result<Vec<Link>, LookbackError> {
+    let radius_m = lookback.radius_m;
     if radius_m.is_nan() || radius_m < 0.0 {
         return Ok(Vec::new());
     }
-    // Bounding box on the same sphere as the haversine, 1 % wider: a superset of the circle.
+    // A degree box around the circle, wide enough to hold it (see PREFILTER_MARGIN).
     let m_per_deg = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
-    let dlat = radius_m / m_per_deg * 1.01;
+    let dlat = radius_m / m_per_deg * PREFILTER_MARGIN;
     let edge_lat = (lat.abs() + dlat).min(89.0).to_radians();
-    let dlon = (radius_m / (m_per_deg * edge_lat.cos()) * 1.01).min(360.0);
+    let dlon = (radius_m / (m_per_deg * edge_lat.cos()) * PREFILTER_MARGIN).min(360.0);
     let (lat0, lat1, lon0, lon1) = (lat - dlat, lat + dlat, lon - dlon, lon + dlon);
     let (r0, c0) = grid_cell(lon0.max(-180.0), lat0.max(-90.0));
     let (r1, c1) = grid_cell(lon1.min(180.0), lat1.min(90.0));
@@ -372,7 +407,8 @@ fn link_lookback(
     )?;
     let mut out = Vec::new();
     for (other, other_clue, other_year, olon, olat) in near {
-        let d = haversine_m(lon, lat, olon, olat);
+        let d = planar_m(&lookback.to_w, (lon, lat), (olon, olat))
+            .map_err(LookbackError::Projection)?;
         if d > radius_m {
             continue;
         }
@@ -396,6 +432,13 @@ fn link_lookback(
         }
     }
     Ok(out)
+}
+
+fn lookback_error(path: &Path, e: LookbackError) -> LedgerError {
+    match e {
+        LookbackError::Sql(e) => LedgerError::Storage(db_error(path, e)),
+        LookbackError::Projection(e) => LedgerError::Projection(Box::new(e)),
+    }
 }
 
 impl SqliteLedger {
@@ -479,7 +522,8 @@ impl LedgerStore for SqliteLedger {
     ) -> LedgerResult<ImportReport> {
         let path = self.path.clone();
         let sql = |e| LedgerError::Storage(db_error(&path, e));
-        let (now, today, radius) = (ctx.now.as_str(), ctx.today, ctx.settings.lookback_m);
+        let (now, today) = (ctx.now.as_str(), ctx.today);
+        let lookback = Lookback::new(ctx)?;
         let tx = self.begin()?;
         let import_id: i64 = tx
             .query_row("SELECT coalesce(max(id), 0) + 1 FROM imports", [], |r| {
@@ -556,7 +600,8 @@ impl LedgerStore for SqliteLedger {
             }
         }
         for (id, year, lon, lat) in added {
-            let links = link_lookback(&tx, id, year, lon, lat, radius, now).map_err(sql)?;
+            let links = link_lookback(&tx, id, year, lon, lat, &lookback, now)
+                .map_err(|e| lookback_error(&path, e))?;
             report.links.extend(links);
         }
         report.added = report.added_ids.len();
@@ -587,7 +632,8 @@ impl LedgerStore for SqliteLedger {
     ) -> LedgerResult<Vec<i64>> {
         let path = self.path.clone();
         let sql = |e| LedgerError::Storage(db_error(&path, e));
-        let (now, today, radius) = (ctx.now.as_str(), ctx.today, ctx.settings.lookback_m);
+        let (now, today) = (ctx.now.as_str(), ctx.today);
+        let lookback = Lookback::new(ctx)?;
         let tx = self.begin()?;
         let mut ids = Vec::new();
         for d in diffs {
@@ -676,7 +722,8 @@ impl LedgerStore for SqliteLedger {
                     )
                     .map_err(sql)?;
                 if let Some(year) = year {
-                    link_lookback(&tx, d.id, year, lon, lat, radius, now).map_err(sql)?;
+                    link_lookback(&tx, d.id, year, lon, lat, &lookback, now)
+                        .map_err(|e| lookback_error(&path, e))?;
                 }
             }
             ids.push(d.id);
@@ -876,14 +923,25 @@ impl LedgerStore for SqliteLedger {
 mod tests {
     use super::*;
 
+    /// Planar distances in EPSG:4527 near Jingdezhen, worked by hand on the CGCS2000 ellipsoid
+    /// (a = 6378137, 1/f = 298.257222101) and times the Gauss-Krüger scale
+    /// k = 1 + (Δλ·cos φ)²/2 = 1.000 004 6 at 0.2° from the central meridian: 0.01° of latitude
+    /// at 29.305°N is the meridian arc M·Δφ = 1108.408 m (× k = 1108.413 m); 0.01° of
+    /// longitude at 29.3°N is N·cos φ·Δλ = 971.562 m (× k = 971.567 m).
     #[test]
-    fn haversine_known_values() {
-        // 0.01° of latitude on the mean sphere: 6371008.8 × 0.01 × π/180 = 1111.950 m.
-        let d = haversine_m(117.2, 29.3, 117.2, 29.31);
-        assert!((d - 1111.950).abs() < 0.01, "{d}");
-        // 0.01° of longitude at 29.3°N: 1111.950 × cos(29.3°) = 969.698 m.
-        let d = haversine_m(117.2, 29.3, 117.21, 29.3);
-        assert!((d - 969.698).abs() < 0.01, "{d}");
+    fn planar_distances_known_values() {
+        let to_w = Reprojector::new(crate::crs::CGCS2000, "EPSG:4527").expect("proj");
+        let d = planar_m(&to_w, (117.2, 29.3), (117.2, 29.31)).expect("d");
+        assert!((d - 1108.413).abs() < 0.002, "{d}");
+        let d = planar_m(&to_w, (117.2, 29.3), (117.21, 29.3)).expect("d");
+        assert!((d - 971.567).abs() < 0.002, "{d}");
+        // The prefilter box holds the circle: its half-widths exceed the planar radius.
+        let r = 200.0;
+        let m_per_deg = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+        let dlat = r / m_per_deg * PREFILTER_MARGIN;
+        let dlon = r / (m_per_deg * 29.3f64.to_radians().cos()) * PREFILTER_MARGIN;
+        assert!(planar_m(&to_w, (117.2, 29.3), (117.2, 29.3 + dlat)).expect("d") > r);
+        assert!(planar_m(&to_w, (117.2, 29.3), (117.2 + dlon, 29.3)).expect("d") > r);
     }
 
     #[test]
