@@ -7,20 +7,19 @@
 
 pub mod land_class;
 pub mod report;
+pub mod rules;
 pub mod sheet;
 
 use std::collections::BTreeMap;
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::MultiPolygon;
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, RTreeObject};
 use serde::Serialize;
 
 use crate::config::{Config, Rule};
 use crate::crs::{self, Reprojector};
 use crate::finding::FindingCode;
-use crate::geometry::prepared::{BoxRelation, PreparedPolygon};
+use crate::geometry::prepared::PreparedPolygon;
 use crate::geometry::{area, overlay::OverlayBase, validate};
 use crate::layer::Layer;
 use crate::{Finding, Parcel, Severity};
@@ -414,277 +413,18 @@ impl Reviewer {
         review.area_m2 = Some(planar);
         review.ellipsoidal_area_m2 = Some(area::ellipsoidal_area(&lonlat));
         review.sheets_10000 = sheet::sheets_touched(&lonlat, sheet::Scale::S10000);
-        let tol = &self.config.tolerances;
-        if let Some(declared) = parcel.declared_area_m2 {
-            let allowed = (declared.abs() * tol.declared_area_relative).max(tol.declared_area_m2);
-            if (declared - planar).abs() > allowed {
-                let mut f = Finding::new(
-                    FindingCode::DeclaredAreaMismatch,
-                    Severity::Warn,
-                    format!(
-                        "申报面积 {declared:.2} m² 与计算面积 {planar:.2} m² 相差 {:.2} m²，超过容差 {allowed:.2} m²",
-                        (declared - planar).abs()
-                    ),
-                );
-                f.area_m2 = Some(round2(declared - planar));
-                findings.push(f);
-            }
-        }
-        if let Some(max) = self.config.homestead.max_area_m2 {
-            if planar > max {
-                let mut f = Finding::new(
-                    FindingCode::AreaOverLimit,
-                    Severity::Fail,
-                    format!("宅基地面积 {planar:.2} m² 超过限额 {max:.2} m² (homestead limit)"),
-                );
-                f.area_m2 = Some(round2(planar));
-                findings.push(f);
-            }
-        }
+        findings.extend(self.declared_area(parcel.declared_area_m2, planar));
+        findings.extend(self.homestead_area_limit(planar));
         if let Some(base) = OverlayBase::new(&working) {
-            for layer in &self.layers {
-                self.apply_layer(layer, &base, &working, planar, &mut review, &mut findings);
+            if let Some(subject) = rules::Subject::new(&base, &working, planar) {
+                for layer in &self.layers {
+                    self.apply_layer(layer, &subject, &mut review, &mut findings);
+                }
             }
         }
         review.geometry = Some(working);
         review.findings = findings;
         review
-    }
-
-    fn apply_layer(
-        &self,
-        layer: &Layer,
-        base: &OverlayBase,
-        working: &MultiPolygon<f64>,
-        planar: f64,
-        review: &mut ParcelReview,
-        findings: &mut Vec<Finding>,
-    ) {
-        let Some(bbox) = working.bounding_rect() else {
-            return;
-        };
-        let tol = self.config.tolerances.overlap_m2;
-        let rule = layer.config.rule.kind();
-        let name = &layer.config.name;
-        let cands = layer.candidates([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        let probe = working
-            .0
-            .first()
-            .and_then(|p| p.exterior().0.first().copied())
-            .unwrap_or(bbox.min());
-        // A prepared feature decides most parcels without an overlay.
-        let relation = |i: usize| match &layer.prepared[i] {
-            Some(pp) => pp.relate_box(bbox.min(), bbox.max(), probe),
-            None => BoxRelation::Crossing,
-        };
-        if rule == Rule::Within {
-            let relations: Vec<(usize, BoxRelation)> =
-                cands.iter().map(|&i| (i, relation(i))).collect();
-            if relations.iter().any(|(_, r)| *r == BoxRelation::Inside) {
-                return;
-            }
-            let (rest, outside) = base.difference_all(
-                relations
-                    .iter()
-                    .filter(|(_, r)| *r == BoxRelation::Crossing)
-                    .map(|&(i, _)| &layer.features[i].geometry),
-            );
-            if outside > tol {
-                let mut f = Finding::new(
-                    FindingCode::OutsideWithin,
-                    Severity::Fail,
-                    format!(
-                        "地块有 {outside:.2} m² 位于 {name} 范围之外 (must lie inside; outside part)"
-                    ),
-                );
-                f.layer = Some(name.clone());
-                f.area_m2 = Some(round2(outside));
-                findings.push(f);
-                review.pieces.push(OverlapPiece {
-                    layer: name.clone(),
-                    rule,
-                    feature_id: None,
-                    area_m2: outside,
-                    geometry: rest,
-                });
-            }
-            return;
-        }
-        let mut total = 0.0;
-        let mut ids = Vec::new();
-        let mut classes: BTreeMap<String, f64> = BTreeMap::new();
-        for i in cands {
-            let feature = &layer.features[i];
-            let (piece, a) = match relation(i) {
-                BoxRelation::Outside => continue,
-                BoxRelation::Inside => (working.clone(), planar),
-                BoxRelation::Crossing => base.intersection(&feature.geometry),
-            };
-            if a <= 0.0 {
-                continue;
-            }
-            if rule == Rule::Classify {
-                let class_field = match &layer.config.rule {
-                    crate::config::LayerRule::Classify { class_field } => Some(class_field),
-                    _ => None,
-                };
-                let code = class_field
-                    .and_then(|f| layer.attr(i, f))
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
-                *classes.entry(code).or_default() += a;
-            }
-            total += a;
-            if a > tol || rule == Rule::Classify {
-                ids.push(feature.id.clone());
-            }
-            review.pieces.push(OverlapPiece {
-                layer: name.clone(),
-                rule,
-                feature_id: Some(feature.id.clone()),
-                area_m2: a,
-                geometry: piece,
-            });
-        }
-        let (code, severity, what) = match rule {
-            Rule::Forbid => (
-                FindingCode::OverlapForbidden,
-                Severity::Fail,
-                "占用禁止占用的图层",
-            ),
-            Rule::Avoid => (
-                FindingCode::OverlapAvoid,
-                Severity::Warn,
-                "位于应避让的区域",
-            ),
-            Rule::ExistingHomestead => (
-                FindingCode::OverlapExistingHomestead,
-                Severity::Fail,
-                "与已登记宅基地重叠 (一户一宅)",
-            ),
-            Rule::Classify => {
-                self.tabulate(classes, planar, name, review, findings);
-                return;
-            }
-            _ => return,
-        };
-        if total > tol {
-            let mut f = Finding::new(
-                code,
-                severity,
-                format!(
-                    "{what}: {name} 重叠 {total:.2} m² (要素 {})",
-                    ids.join(", ")
-                ),
-            );
-            f.layer = Some(name.clone());
-            f.area_m2 = Some(round2(total));
-            f.feature_ids = ids;
-            findings.push(f);
-        }
-    }
-
-    fn tabulate(
-        &self,
-        classes: BTreeMap<String, f64>,
-        planar: f64,
-        layer: &str,
-        review: &mut ParcelReview,
-        findings: &mut Vec<Finding>,
-    ) {
-        let mut covered = 0.0;
-        for (code, a) in classes {
-            covered += a;
-            let lc = self.land_classes.lookup(&code);
-            if !lc.known {
-                let mut f = Finding::new(
-                    FindingCode::UnknownLandClass,
-                    Severity::Warn,
-                    format!(
-                        "{layer} 中的地类编码 {code:?} 不在地类表中，按 {} 统计",
-                        lc.category.label_cn()
-                    ),
-                );
-                f.layer = Some(layer.to_string());
-                f.area_m2 = Some(round2(a));
-                findings.push(f);
-            }
-            if lc.cultivated {
-                review.cultivated_m2 += a;
-            }
-            *review
-                .category_totals
-                .entry(lc.category.label_cn().to_string())
-                .or_default() += a;
-            review.land_classes.push(ClassArea {
-                code: lc.code,
-                name: lc.name,
-                category: lc.category.label_cn().to_string(),
-                area_m2: a,
-            });
-        }
-        let gap = planar - covered;
-        if gap > self.config.tolerances.overlap_m2 {
-            let mut f = Finding::new(
-                FindingCode::LandClassGap,
-                Severity::Warn,
-                format!("地块有 {gap:.2} m² 不在 {layer} 的任何图斑内 (not covered by the land-use layer)"),
-            );
-            f.layer = Some(layer.to_string());
-            f.area_m2 = Some(round2(gap));
-            findings.push(f);
-        }
-    }
-
-    /// Parcels of the same batch that overlap each other both fail.
-    fn batch_overlaps(&self, reviews: &mut [ParcelReview]) {
-        let tol = self.config.tolerances.overlap_m2;
-        let entries: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = reviews
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let b = r.geometry.as_ref()?.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
-                    i,
-                ))
-            })
-            .collect();
-        let tree = RTree::bulk_load(entries);
-        let pairs: Vec<(usize, usize, f64)> = tree
-            .iter()
-            .collect::<Vec<_>>()
-            .par_iter()
-            .flat_map_iter(|e| {
-                let i = e.data;
-                let geom_i = reviews[i].geometry.as_ref();
-                let base = geom_i.and_then(OverlayBase::new);
-                let env = e.geom().envelope();
-                tree.locate_in_envelope_intersecting(&env)
-                    .filter(|o| o.data > i)
-                    .filter_map(|o| {
-                        let j = o.data;
-                        let (_, a) = base.as_ref()?.intersection(reviews[j].geometry.as_ref()?);
-                        (a > tol).then_some((i, j, a))
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        for (i, j, a) in pairs {
-            for (me, other) in [(i, j), (j, i)] {
-                let other_id = reviews[other].id.clone();
-                let other_src = reviews[other].source.clone();
-                let mut f = Finding::new(
-                    FindingCode::BatchOverlap,
-                    Severity::Fail,
-                    format!("与同批次地块 {other_id} ({other_src}) 重叠 {a:.2} m²"),
-                );
-                f.area_m2 = Some(round2(a));
-                f.feature_ids = vec![other_id];
-                reviews[me].findings.push(f);
-            }
-        }
     }
 }
 
