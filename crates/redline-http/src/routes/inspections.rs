@@ -28,7 +28,7 @@ pub struct InspectQuery {
 }
 
 /// Place a clue list (and optionally import it into the ledger).
-#[utoipa::path(post, path = "/api/inspections", tag = "inspection", params(InspectQuery),
+#[utoipa::path(post, path = "/api/inspections", operation_id = "inspect_clues", tag = "inspection", params(InspectQuery),
     request_body(content = String, description = "CSV, XLSX, GeoJSON or zipped shapefile; raw body or multipart files", content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "Placements (the `inspect` contract) with `layer_versions`"),

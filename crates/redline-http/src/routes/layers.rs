@@ -20,7 +20,7 @@ use redline_core::layer::LonLatBox;
 use redline_core::storage::{now_utc, LayerFiles, LayerVersionRow};
 
 /// The configured layers and the versions in force.
-#[utoipa::path(get, path = "/api/layers", tag = "layers",
+#[utoipa::path(get, path = "/api/layers", operation_id = "list_layers", tag = "layers",
     responses((status = 200, description = "{layers: [...]}", body = [LayerState]),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -68,7 +68,7 @@ fn parse_bbox(s: &str) -> ApiResult<[f64; 4]> {
 }
 
 /// Features of a layer that meet a lon/lat box, as GeoJSON in lon/lat.
-#[utoipa::path(get, path = "/api/layers/{name}/features", tag = "layers",
+#[utoipa::path(get, path = "/api/layers/{name}/features", operation_id = "list_layer_features", tag = "layers",
     params(("name" = String, Path, description = "Layer name"), FeaturesQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection (lon/lat) with layer, version, sha256, truncated"),
         (status = 400, description = "Bad bbox", body = crate::error::ErrorBody),
@@ -126,7 +126,7 @@ pub async fn features(
 }
 
 /// The versions of a layer: 1 is the config's file, then every upload.
-#[utoipa::path(get, path = "/api/layers/{name}/versions", tag = "layers",
+#[utoipa::path(get, path = "/api/layers/{name}/versions", operation_id = "list_layer_versions", tag = "layers",
     params(("name" = String, Path, description = "Layer name")),
     responses((status = 200, description = "{layer, current, uploads}"),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),
@@ -153,7 +153,7 @@ pub async fn versions(
 
 /// Upload a new version of a layer (admin): a GeoJSON body or a zipped shapefile. The new
 /// catalogue is built aside and swapped in whole; requests in flight finish on the old one.
-#[utoipa::path(put, path = "/api/layers/{name}", tag = "layers",
+#[utoipa::path(put, path = "/api/layers/{name}", operation_id = "upload_layer_version", tag = "layers",
     params(("name" = String, Path, description = "Layer name")),
     request_body(content = String, description = "GeoJSON (lon/lat) or zipped shapefile", content_type = "application/octet-stream"),
     responses((status = 201, description = "The layer's new state", body = LayerState),

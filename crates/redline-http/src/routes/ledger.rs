@@ -76,7 +76,7 @@ impl LedgerQuery {
 }
 
 /// List ledger issues.
-#[utoipa::path(get, path = "/api/ledger", tag = "ledger", params(LedgerQuery),
+#[utoipa::path(get, path = "/api/ledger", operation_id = "list_ledger_issues", tag = "ledger", params(LedgerQuery),
     responses((status = 200, description = "{total, offset, limit, entries}"),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),
         (status = 403, description = "County out of scope", body = crate::error::ErrorBody)),
@@ -101,7 +101,7 @@ pub async fn list(
 }
 
 /// One issue with its history and look-back links.
-#[utoipa::path(get, path = "/api/ledger/{id}", tag = "ledger",
+#[utoipa::path(get, path = "/api/ledger/{id}", operation_id = "get_ledger_issue", tag = "ledger",
     params(("id" = i64, Path, description = "Issue id")),
     responses((status = 200, description = "{entry, history, links}"),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),
@@ -137,7 +137,7 @@ pub struct TransitionBody {
 }
 
 /// Move an issue to a new status.
-#[utoipa::path(post, path = "/api/ledger/{id}/transition", tag = "ledger",
+#[utoipa::path(post, path = "/api/ledger/{id}/transition", operation_id = "transition_ledger_issue", tag = "ledger",
     params(("id" = i64, Path, description = "Issue id")),
     request_body = TransitionBody,
     responses((status = 200, description = "The updated entry"),
@@ -219,7 +219,7 @@ fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Respons
 }
 
 /// The summary forms (汇总, 逾期, 重点问题) as JSON, CSV or XLSX.
-#[utoipa::path(get, path = "/api/ledger/summary", tag = "ledger", params(SummaryQuery),
+#[utoipa::path(get, path = "/api/ledger/summary", operation_id = "get_ledger_summary", tag = "ledger", params(SummaryQuery),
     responses((status = 200, description = "JSON, CSV (text/csv) or XLSX"),
         (status = 400, description = "Unknown format or sheet", body = crate::error::ErrorBody),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),
@@ -301,7 +301,7 @@ pub struct ExportQuery {
 }
 
 /// Export issues with geometry: GeoJSON (lon/lat) or a zipped shapefile (CGCS2000).
-#[utoipa::path(get, path = "/api/ledger/export", tag = "ledger", params(ExportQuery),
+#[utoipa::path(get, path = "/api/ledger/export", operation_id = "export_ledger_issues", tag = "ledger", params(ExportQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection or application/zip"),
         (status = 400, description = "Unknown format", body = crate::error::ErrorBody),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use redline_core::config::Role;
 
 /// Liveness and readiness: the catalogue is loaded and the databases answer.
-#[utoipa::path(get, path = "/health", tag = "ops",
+#[utoipa::path(get, path = "/health", operation_id = "get_health", tag = "ops",
     responses((status = 200, description = "{status: ok, status_cn: 正常, layers}")))]
 pub async fn health(State(s): State<AppState>) -> ApiResult<Json<Value>> {
     let layers = s.catalogue.load().layers.len();
@@ -25,7 +25,7 @@ pub async fn health(State(s): State<AppState>) -> ApiResult<Json<Value>> {
 }
 
 /// The program version and the layer versions in force.
-#[utoipa::path(get, path = "/version", tag = "ops",
+#[utoipa::path(get, path = "/version", operation_id = "get_version", tag = "ops",
     responses((status = 200, description = "{name, version, layers}")))]
 pub async fn version(State(s): State<AppState>) -> Json<Value> {
     let cat = s.catalogue.load();
@@ -43,7 +43,7 @@ pub async fn version(State(s): State<AppState>) -> Json<Value> {
 }
 
 /// Prometheus text metrics.
-#[utoipa::path(get, path = "/metrics", tag = "ops",
+#[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "ops",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
     let mut resp = s.metrics.render().into_response();
@@ -55,7 +55,7 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
 }
 
 /// The OpenAPI document of this service.
-#[utoipa::path(get, path = "/openapi.json", tag = "ops",
+#[utoipa::path(get, path = "/openapi.json", operation_id = "get_openapi_document", tag = "ops",
     responses((status = 200, description = "OpenAPI 3.1 document")))]
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(crate::openapi::ApiDoc::openapi())
@@ -70,7 +70,7 @@ pub struct AuditQuery {
 }
 
 /// The audit log of writes, newest first (admin).
-#[utoipa::path(get, path = "/api/audit", tag = "ops", params(AuditQuery),
+#[utoipa::path(get, path = "/api/audit", operation_id = "list_audit_entries", tag = "ops", params(AuditQuery),
     responses((status = 200, description = "{total, offset, limit, entries}"),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),
         (status = 403, description = "Not admin", body = crate::error::ErrorBody)),

@@ -62,7 +62,7 @@ fn review_county(
 }
 
 /// Submit parcels for review.
-#[utoipa::path(post, path = "/api/reviews", tag = "review",
+#[utoipa::path(post, path = "/api/reviews", operation_id = "submit_review", tag = "review",
     params(SubmitQuery),
     request_body(content = String, description = "TXT (界址点坐标交换格式), GeoJSON or zipped shapefile; raw body or multipart files", content_type = "application/octet-stream"),
     responses(
@@ -173,7 +173,7 @@ fn check_date(d: &Option<String>, key: &str) -> ApiResult<()> {
 }
 
 /// List stored reviews, newest first.
-#[utoipa::path(get, path = "/api/reviews", tag = "review", params(ListQuery),
+#[utoipa::path(get, path = "/api/reviews", operation_id = "list_reviews", tag = "review", params(ListQuery),
     responses((status = 200, description = "{total, offset, limit, reviews}"),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),
         (status = 403, description = "County out of scope", body = crate::error::ErrorBody)),
@@ -229,7 +229,7 @@ pub struct GetQuery {
 }
 
 /// A stored review: report, layer versions and decisions (the last is in force).
-#[utoipa::path(get, path = "/api/reviews/{id}", tag = "review",
+#[utoipa::path(get, path = "/api/reviews/{id}", operation_id = "get_review", tag = "review",
     params(("id" = i64, Path, description = "Review id"), GetQuery),
     responses((status = 200, description = "{review, report, decisions}"),
         (status = 401, description = "No or bad token", body = crate::error::ErrorBody),
@@ -280,7 +280,7 @@ pub struct DecisionBody {
 }
 
 /// Record a decision; it supersedes the one in force (nothing is overwritten).
-#[utoipa::path(post, path = "/api/reviews/{id}/decisions", tag = "review",
+#[utoipa::path(post, path = "/api/reviews/{id}/decisions", operation_id = "record_review_decision", tag = "review",
     params(("id" = i64, Path, description = "Review id")),
     request_body = DecisionBody,
     responses((status = 201, description = "The decision row", body = redline_core::storage::DecisionRow),
