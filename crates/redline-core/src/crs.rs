@@ -159,6 +159,21 @@ pub fn is_cgcs2000_geographic(def: &str) -> bool {
         && (compact.contains("UNIT[\"DEGREE") || compact.contains("ANGLEUNIT[\"DEGREE"))
 }
 
+/// Whether a declared CRS is geographic lon/lat on CGCS2000 or WGS 84 (which agree to
+/// centimetres, DOMAIN §1.2), so that no conversion is needed.
+pub fn is_lonlat(crs: &str) -> bool {
+    if is_cgcs2000_geographic(crs) {
+        return true;
+    }
+    let n = normalize(crs);
+    if matches!(n.as_str(), "EPSG:4490" | "EPSG:4326" | "OGC:CRS84") || n.ends_with("CRS84") {
+        return true;
+    }
+    let up = n.trim_start().to_ascii_uppercase();
+    (up.starts_with("GEOGCS[") || up.starts_with("GEOGCRS["))
+        && (up.contains("2000") || up.contains("WGS"))
+}
+
 /// Normalise a CRS written by a user: trims, upper-cases the authority of `epsg:4527`.
 pub fn normalize(def: &str) -> String {
     let t = def.trim();

@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use geo::{BoundingRect, MultiPolygon};
-use rstar::primitives::{GeomWithData, Rectangle};
+use geo::MultiPolygon;
 use rstar::{RTree, AABB};
 use sha2::{Digest, Sha256};
 
@@ -110,7 +109,7 @@ impl LayerError {
 pub type LayerResult<T> = std::result::Result<T, LayerError>;
 
 /// An R-tree entry: a feature's envelope with the feature's index.
-pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+pub use crate::geometry::IndexEntry;
 
 /// One polygon feature of a layer, in the working CRS.
 #[derive(Clone, Debug)]
@@ -217,14 +216,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn envelope(mp: &MultiPolygon<f64>) -> Option<Rectangle<[f64; 2]>> {
-    let r = mp.bounding_rect()?;
-    Some(Rectangle::from_corners(
-        [r.min().x, r.min().y],
-        [r.max().x, r.max().y],
-    ))
-}
-
 impl Layer {
     /// Read the layer's file, reproject every feature once into `working_crs`, index it.
     pub fn load(config: &LayerConfig, working_crs: &str) -> LayerResult<Layer> {
@@ -303,7 +294,7 @@ impl Layer {
         let entries: Vec<IndexEntry> = features
             .iter()
             .enumerate()
-            .filter_map(|(i, f)| envelope(&f.geometry).map(|e| GeomWithData::new(e, i)))
+            .filter_map(|(i, f)| crate::geometry::index_entry(&f.geometry, i))
             .collect();
         let prepared = {
             use rayon::prelude::*;

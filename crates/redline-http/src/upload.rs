@@ -213,25 +213,29 @@ pub fn detect(u: &Upload, purpose: Purpose) -> ApiResult<FileKind> {
                 && c != "application/octet-stream"
                 && c != "application/x-www-form-urlencoded"
         });
+    // The client's file name, by the core's one table of extensions (a bare `.shp` cannot
+    // come alone: it must be zipped with its side-cars).
+    let by_name = u
+        .name
+        .as_deref()
+        .and_then(|n| Kind::of(std::path::Path::new(n)))
+        .and_then(|k| match k {
+            Kind::Txt => Some(FileKind::Txt),
+            Kind::GeoJson => Some(FileKind::GeoJson),
+            Kind::Csv => Some(FileKind::Csv),
+            Kind::Xlsx => Some(FileKind::Xlsx),
+            Kind::Shapefile => None,
+        });
     let kind = if zip::is_zip(&u.bytes) {
         if zip::is_xlsx(&u.bytes) {
             FileKind::Xlsx
         } else {
             FileKind::ZipShapefile
         }
-    } else if let Some(e) = ext.as_deref().filter(|e| {
-        matches!(
-            *e,
-            "zip" | "geojson" | "json" | "txt" | "csv" | "tsv" | "xlsx"
-        )
-    }) {
-        match e {
-            "zip" => FileKind::ZipShapefile,
-            "geojson" | "json" => FileKind::GeoJson,
-            "txt" => FileKind::Txt,
-            "xlsx" => FileKind::Xlsx,
-            _ => FileKind::Csv,
-        }
+    } else if ext.as_deref() == Some("zip") {
+        FileKind::ZipShapefile
+    } else if let Some(k) = by_name {
+        k
     } else {
         match ct.as_deref() {
             Some("application/geo+json" | "application/json") => FileKind::GeoJson,

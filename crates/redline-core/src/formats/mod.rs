@@ -16,6 +16,7 @@ pub mod geojson;
 pub mod shapefile;
 pub mod text;
 pub mod txt;
+pub mod units;
 pub mod zip;
 
 use std::path::{Path, PathBuf};

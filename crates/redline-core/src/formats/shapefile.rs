@@ -334,10 +334,7 @@ fn push_i32(buf: &mut Vec<u8>, v: i32) {
 
 /// Twice the signed area of a closed ring (shoelace): positive when counter-clockwise.
 fn signed_area2(coords: &[Coord<f64>]) -> f64 {
-    coords
-        .windows(2)
-        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
-        .sum()
+    crate::geometry::ring::twice_signed_area(coords, Coord { x: 0.0, y: 0.0 })
 }
 
 /// The ring's coordinates, closed, in the wanted orientation.
@@ -879,7 +876,7 @@ fn shape_of(path: &Path, number: usize, c: &[u8]) -> FormatResult<geo::Geometry<
                 }
                 rings.push(LineString(coords));
             }
-            let mut polygons = organize_rings(rings);
+            let mut polygons = crate::geometry::ring::sort_rings(rings);
             if polygons.len() == 1 {
                 Ok(geo::Geometry::Polygon(polygons.remove(0)))
             } else {
@@ -892,90 +889,6 @@ fn shape_of(path: &Path, number: usize, c: &[u8]) -> FormatResult<geo::Geometry<
         st::MULTIPATCH => Err(err("多面体不受支持 (multipatch is not supported)")),
         other => Err(err(&format!("未知的图形类型 (unknown shape type {other})"))),
     }
-}
-
-/// Where a point lies relative to a closed ring: `Some(true)` inside, `Some(false)` outside,
-/// `None` on the boundary.
-fn point_in_ring(p: Coord<f64>, ring: &[Coord<f64>]) -> Option<bool> {
-    let mut inside = false;
-    for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
-        if cross == 0.0
-            && p.x >= a.x.min(b.x)
-            && p.x <= a.x.max(b.x)
-            && p.y >= a.y.min(b.y)
-            && p.y <= a.y.max(b.y)
-        {
-            return None;
-        }
-        if (a.y > p.y) != (b.y > p.y) {
-            let x = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y);
-            if p.x < x {
-                inside = !inside;
-            }
-        }
-    }
-    Some(inside)
-}
-
-/// True when ring `inner` lies inside ring `outer`: decided by the first vertex of `inner` that
-/// is not on the boundary of `outer` (rings of a valid polygon do not cross).
-fn ring_inside(inner: &[Coord<f64>], outer: &[Coord<f64>]) -> bool {
-    inner
-        .iter()
-        .find_map(|&p| point_in_ring(p, outer))
-        .unwrap_or(false)
-}
-
-/// Sort rings into polygons by containment. Rings are visited from the largest area down; each
-/// ring's parent is the smallest already-visited ring containing it. Rings at even depth are
-/// shells, rings at odd depth are holes of their parent. Shells keep file order.
-fn organize_rings(rings: Vec<LineString<f64>>) -> Vec<Polygon<f64>> {
-    use geo::BoundingRect;
-    let n = rings.len();
-    let areas: Vec<f64> = rings.iter().map(|r| signed_area2(&r.0).abs()).collect();
-    let boxes: Vec<Option<geo::Rect<f64>>> = rings.iter().map(|r| r.bounding_rect()).collect();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| areas[b].total_cmp(&areas[a]));
-    let mut parent: Vec<Option<usize>> = vec![None; n];
-    let mut depth = vec![0usize; n];
-    for (pos, &i) in order.iter().enumerate() {
-        for &j in order[..pos].iter().rev() {
-            let inside_box = match (boxes[i], boxes[j]) {
-                (Some(bi), Some(bj)) => {
-                    bi.min().x >= bj.min().x
-                        && bi.min().y >= bj.min().y
-                        && bi.max().x <= bj.max().x
-                        && bi.max().y <= bj.max().y
-                }
-                _ => false,
-            };
-            if inside_box && ring_inside(&rings[i].0, &rings[j].0) {
-                parent[i] = Some(j);
-                depth[i] = depth[j] + 1;
-                break;
-            }
-        }
-    }
-    let mut holes: Vec<Vec<LineString<f64>>> = vec![Vec::new(); n];
-    let mut slots: Vec<Option<LineString<f64>>> = rings.into_iter().map(Some).collect();
-    for i in 0..n {
-        if depth[i] % 2 == 1 {
-            if let (Some(p), Some(r)) = (parent[i], slots[i].take()) {
-                holes[p].push(r);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for i in 0..n {
-        if depth[i] % 2 == 0 {
-            if let Some(r) = slots[i].take() {
-                out.push(Polygon::new(r, std::mem::take(&mut holes[i])));
-            }
-        }
-    }
-    out
 }
 
 /// The attribute table of a `.dbf`.
@@ -1675,7 +1588,7 @@ mod tests {
         ];
         for (name, rings, expected) in cases {
             let lines = rings.into_iter().map(LineString::from).collect::<Vec<_>>();
-            let polys = organize_rings(lines);
+            let polys = crate::geometry::ring::sort_rings(lines);
             let got: Vec<(f64, usize)> = polys
                 .iter()
                 .map(|p| {

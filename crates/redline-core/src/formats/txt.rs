@@ -13,7 +13,6 @@
 
 use std::path::Path;
 
-use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::{Coord, LineString, Polygon};
 
 use crate::finding::FindingCode;
@@ -22,10 +21,8 @@ use crate::formats::{FormatError, FormatResult};
 use crate::parcel::{BoundaryPoint, Ring, RingRole};
 use crate::{Finding, Parcel, Severity};
 
-/// 1 亩 in m² (10 000 / 15).
-pub const MU_M2: f64 = 10_000.0 / 15.0;
-/// 1 公顷 in m².
-pub const HECTARE_M2: f64 = 10_000.0;
+use crate::formats::units::AreaUnit;
+pub use crate::formats::units::{HECTARE_M2, MU_M2};
 
 /// Read every parcel of a TXT file.
 pub fn read(path: &Path) -> FormatResult<Vec<Parcel>> {
@@ -216,19 +213,12 @@ pub fn planar_area(rings: &[Ring], roles: &[RingRole]) -> f64 {
 
 /// Signed shoelace area of a ring (closed or not) relative to `origin`.
 fn shoelace(points: &[BoundaryPoint], origin: (f64, f64)) -> f64 {
-    let n = points.len();
-    if n < 3 {
-        return 0.0;
-    }
-    let mut sum = 0.0;
-    for i in 0..n {
-        let a = &points[i];
-        let b = &points[(i + 1) % n];
-        let (ax, ay) = (a.x - origin.0, a.y - origin.1);
-        let (bx, by) = (b.x - origin.0, b.y - origin.1);
-        sum += ax * by - bx * ay;
-    }
-    sum / 2.0
+    let coords: Vec<Coord<f64>> = points.iter().map(|p| Coord { x: p.x, y: p.y }).collect();
+    let origin = Coord {
+        x: origin.0,
+        y: origin.1,
+    };
+    crate::geometry::ring::twice_signed_area(&coords, origin) / 2.0
 }
 
 /// Keep free text from breaking the comma-separated layout.
@@ -444,18 +434,9 @@ impl RawParcel {
     }
 }
 
-/// A declared area as number and unit.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum AreaUnit {
-    Hectare,
-    SquareMetre,
-    Mu,
-    /// No unit written: decided against the computed area.
-    None,
-}
-
-/// `0.7655公顷` → (0.7655, Hectare); `148平方米` → (148, SquareMetre); `0.0148` → (0.0148, None).
-fn parse_area(s: &str) -> Option<(f64, AreaUnit)> {
+/// `0.7655公顷` → (0.7655, Some(Ha)); `148平方米` → (148, Some(M2)); `0.0148` → (0.0148, None):
+/// without a unit, it is decided against the computed area.
+fn parse_area(s: &str) -> Option<(f64, Option<AreaUnit>)> {
     let s = s.trim();
     let split = s
         .char_indices()
@@ -465,15 +446,10 @@ fn parse_area(s: &str) -> Option<(f64, AreaUnit)> {
     // `e`/`E` may only be an exponent; "1e" alone fails to parse below anyway.
     let (num, unit) = s.split_at(split);
     let value: f64 = num.trim().parse().ok().filter(|v: &f64| v.is_finite())?;
-    let unit = unit.trim().to_lowercase();
-    let unit = match unit.as_str() {
-        "" => AreaUnit::None,
-        "公顷" | "ha" | "hm2" | "hm²" | "顷" => AreaUnit::Hectare,
-        "平方米" | "m2" | "m²" | "㎡" | "平米" | "米2" => AreaUnit::SquareMetre,
-        "亩" | "mu" => AreaUnit::Mu,
-        _ => return None,
-    };
-    Some((value, unit))
+    if unit.trim().is_empty() {
+        return Some((value, None));
+    }
+    Some((value, Some(AreaUnit::named(unit)?)))
 }
 
 /// Whether a (X, Y) pair as read looks swapped: X like an easting (prefixed > 10^7 or
@@ -605,10 +581,8 @@ fn build_parcel(raw: RawParcel, n: usize, file_name: &str, attrs: &Attributes) -
     // Declared area to m².
     if let Some(a) = &raw.area {
         match parse_area(a) {
-            Some((v, AreaUnit::Hectare)) => parcel.declared_area_m2 = Some(v * HECTARE_M2),
-            Some((v, AreaUnit::SquareMetre)) => parcel.declared_area_m2 = Some(v),
-            Some((v, AreaUnit::Mu)) => parcel.declared_area_m2 = Some(v * MU_M2),
-            Some((v, AreaUnit::None)) => {
+            Some((v, Some(unit))) => parcel.declared_area_m2 = Some(v * unit.factor()),
+            Some((v, None)) => {
                 // Geometric midpoint between the two readings: hectares when the computed area
                 // exceeds 100 × the number, m² otherwise. Without a usable geometry: hectares.
                 if computed > 0.0 && computed.is_finite() && computed <= 100.0 * v {
@@ -668,10 +642,10 @@ fn polygon_of(r: &Ring) -> Polygon<f64> {
 fn ring_within(inner: &Ring, outer: &Polygon<f64>) -> bool {
     let mut strictly = false;
     for p in &inner.points {
-        match outer.coordinate_position(&Coord { x: p.x, y: p.y }) {
-            CoordPos::Outside => return false,
-            CoordPos::Inside => strictly = true,
-            CoordPos::OnBoundary => {}
+        match crate::geometry::ring::point_in_ring(Coord { x: p.x, y: p.y }, &outer.exterior().0) {
+            Some(false) => return false,
+            Some(true) => strictly = true,
+            None => {}
         }
     }
     strictly
@@ -1136,13 +1110,13 @@ J1,1,3242537.394,39519431.265
     #[test]
     fn area_units_table() {
         for (s, want) in [
-            ("0.7655公顷", Some((0.7655, AreaUnit::Hectare))),
-            ("148平方米", Some((148.0, AreaUnit::SquareMetre))),
-            ("148 m2", Some((148.0, AreaUnit::SquareMetre))),
-            ("148㎡", Some((148.0, AreaUnit::SquareMetre))),
-            ("0.222亩", Some((0.222, AreaUnit::Mu))),
-            ("0.5ha", Some((0.5, AreaUnit::Hectare))),
-            ("0.0148", Some((0.0148, AreaUnit::None))),
+            ("0.7655公顷", Some((0.7655, Some(AreaUnit::Ha)))),
+            ("148平方米", Some((148.0, Some(AreaUnit::M2)))),
+            ("148 m2", Some((148.0, Some(AreaUnit::M2)))),
+            ("148㎡", Some((148.0, Some(AreaUnit::M2)))),
+            ("0.222亩", Some((0.222, Some(AreaUnit::Mu)))),
+            ("0.5ha", Some((0.5, Some(AreaUnit::Ha)))),
+            ("0.0148", Some((0.0148, None))),
             ("abc", None),
             ("12斤", None),
         ] {

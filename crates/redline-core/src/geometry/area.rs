@@ -37,17 +37,7 @@ pub fn planar_area(mp: &MultiPolygon<f64>) -> f64 {
 
 /// Unsigned shoelace area of one ring (closed or not) relative to `origin`.
 fn ring_area(ring: &LineString<f64>, origin: Coord<f64>) -> f64 {
-    let pts = &ring.0;
-    let n = pts.len();
-    if n < 3 {
-        return 0.0;
-    }
-    let mut twice = 0.0;
-    for i in 0..n {
-        let (a, b) = (pts[i] - origin, pts[(i + 1) % n] - origin);
-        twice += a.x * b.y - b.x * a.y;
-    }
-    (twice / 2.0).abs()
+    (super::ring::twice_signed_area(&ring.0, origin) / 2.0).abs()
 }
 
 /// Area in m² on the ellipsoid of a multipolygon in longitude/latitude degrees (x = lon,

@@ -3,9 +3,25 @@
 pub mod area;
 pub mod overlay;
 pub mod prepared;
+pub mod ring;
 pub mod validate;
 
-use geo::Coord;
+use geo::{BoundingRect, Coord, MultiPolygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+
+/// An R-tree entry: a geometry's envelope with the index of the geometry (the index returns
+/// indices, never geometries).
+pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// The R-tree entry of multipolygon `mp` at index `i`; `None` for an empty geometry. The one
+/// place envelopes are made, for the layers, the reserve zones and the parcels of a batch.
+pub fn index_entry(mp: &MultiPolygon<f64>, i: usize) -> Option<IndexEntry> {
+    let r = mp.bounding_rect()?;
+    Some(GeomWithData::new(
+        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+        i,
+    ))
+}
 
 /// The bounding box `(min, max)` of some coordinates: `min` at +∞ and `max` at −∞ when there
 /// are none.

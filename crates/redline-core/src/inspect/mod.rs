@@ -102,7 +102,7 @@ pub type InspectResult<T> = std::result::Result<T, InspectError>;
 pub use tally::{CountyCount, InspectSummary, Tally, ZoneCount};
 pub use zone::Zone;
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+type Entry = crate::geometry::IndexEntry;
 
 thread_local! {
     /// This thread's converters from the CRSs of clue layers into working CRSs (PROJ handles
@@ -274,14 +274,6 @@ pub struct Inspector {
     quick: std::sync::OnceLock<quick::QuickGrid>,
 }
 
-fn entry(mp: &MultiPolygon<f64>, i: usize) -> Option<Entry> {
-    let r = mp.bounding_rect()?;
-    Some(GeomWithData::new(
-        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-        i,
-    ))
-}
-
 /// The value of an attribute of feature `i`: its field's text where not empty, else the
 /// constant.
 fn value(layer: &Layer, i: usize, a: &Attribute) -> Option<String> {
@@ -373,7 +365,7 @@ impl Inspector {
             zones
                 .iter()
                 .enumerate()
-                .filter_map(|(i, z)| entry(&z.geometry, i))
+                .filter_map(|(i, z)| crate::geometry::index_entry(&z.geometry, i))
                 .collect(),
         );
         // County envelopes come from their prepared polygons' source geometry; rebuild boxes.

@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 
 use geo::{BoundingRect, Coord, MultiPolygon};
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, RTreeObject};
 
 use super::{round2, ClassArea, OverlapPiece, ParcelReview, Reviewer};
@@ -386,16 +385,10 @@ impl Reviewer {
     /// 同批次地块不得重叠: parcels of the same batch that overlap each other both fail.
     pub(super) fn batch_overlaps(&self, reviews: &mut [ParcelReview]) {
         let tol = self.config.tolerances.overlap_m2;
-        let entries: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = reviews
+        let entries: Vec<crate::geometry::IndexEntry> = reviews
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| {
-                let b = r.geometry.as_ref()?.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
-                    i,
-                ))
-            })
+            .filter_map(|(i, r)| crate::geometry::index_entry(r.geometry.as_ref()?, i))
             .collect();
         let tree = RTree::bulk_load(entries);
         let pairs: Vec<(usize, usize, f64)> = tree

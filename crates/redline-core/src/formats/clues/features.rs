@@ -11,23 +11,9 @@ use geo::orient::{Direction, Orient};
 use geo::{Geometry, InteriorPoint, MultiPolygon};
 
 use super::{Builder, ClueList, Columns, NativePosition, Position};
-use crate::crs::{
-    gk3_epsg_with_prefix, normalize, zone_of_prefixed_easting, Reprojector, CGCS2000,
-};
+use crate::crs::{gk3_epsg_with_prefix, zone_of_prefixed_easting, Reprojector, CGCS2000};
 use crate::formats::{geometry_kind, FeatureTable};
 use crate::formats::{FormatError, FormatResult};
-
-/// Whether a declared CRS is geographic lon/lat on CGCS2000 or WGS 84 (which agree to
-/// centimetres, DOMAIN §1.2), so that no conversion is needed.
-fn is_lonlat(crs: &str) -> bool {
-    let n = normalize(crs);
-    if matches!(n.as_str(), "EPSG:4490" | "EPSG:4326" | "OGC:CRS84") || n.ends_with("CRS84") {
-        return true;
-    }
-    let up = n.trim_start().to_ascii_uppercase();
-    (up.starts_with("GEOGCS[") || up.starts_with("GEOGCRS["))
-        && (up.contains("2000") || up.contains("WGS"))
-}
 
 /// Turn a feature table into clues.
 pub(super) fn from_table(path: &Path, table: &FeatureTable) -> FormatResult<ClueList> {
@@ -55,7 +41,7 @@ pub(super) fn from_table(path: &Path, table: &FeatureTable) -> FormatResult<Clue
         }
     };
     let reprojector = match declared.as_deref() {
-        Some(crs) if !is_lonlat(crs) => Some(Reprojector::new(crs, CGCS2000).map_err(
+        Some(crs) if !crate::crs::is_lonlat(crs) => Some(Reprojector::new(crs, CGCS2000).map_err(
             |source| FormatError::Crs {
                 file: path.to_path_buf(),
                 source: Box::new(source),
