@@ -13,6 +13,8 @@
 //!
 //! Run: `cargo bench --bench hot_paths` (add `-- --quick` for a short run).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::hint::black_box;
 use std::path::Path;
 
@@ -105,7 +107,7 @@ fn point_in_polygon(c: &mut Criterion) {
             pts.iter()
                 .filter(|p| prepared.contains(black_box(**p)))
                 .count()
-        })
+        });
     });
     g.sample_size(10);
     g.bench_function("geo_contains", |bch| {
@@ -113,12 +115,12 @@ fn point_in_polygon(c: &mut Criterion) {
             pts.iter()
                 .filter(|p| poly.contains(&Point(black_box(**p))))
                 .count()
-        })
+        });
     });
     g.finish();
 
     c.bench_function("prepare_50k", |bch| {
-        bch.iter(|| PreparedPolygon::new(black_box(&mp)))
+        bch.iter(|| PreparedPolygon::new(black_box(&mp)));
     });
 }
 
@@ -153,12 +155,12 @@ fn rtree_query(c: &mut Criterion) {
                 .iter()
                 .map(|w| tree.locate_in_envelope_intersecting(black_box(w)).count())
                 .sum::<usize>()
-        })
+        });
     });
     grp.sample_size(10);
     grp.throughput(Throughput::Elements(entries.len() as u64));
     grp.bench_function("bulk_load", |bch| {
-        bch.iter(|| RTree::bulk_load(black_box(entries.clone())))
+        bch.iter(|| RTree::bulk_load(black_box(entries.clone())));
     });
     grp.finish();
 }
@@ -166,9 +168,8 @@ fn rtree_query(c: &mut Criterion) {
 fn overlay(c: &mut Criterion) {
     // Parcel 10 × 14.8 m; a 20 m cell covering its left half → 5 × 14.8 = 74 m².
     let p = parcel(CX, CY, 10.0, 14.8);
-    let base = match OverlayBase::new(&p) {
-        Some(b) => b,
-        None => return,
+    let Some(base) = OverlayBase::new(&p) else {
+        return;
     };
     let cell = parcel(CX - 15.0, CY - 3.0, 20.0, 20.0);
     let (_, a) = base.intersection(&cell);
@@ -179,22 +180,21 @@ fn overlay(c: &mut Criterion) {
     let big = MultiPolygon(vec![star(50_000)]);
     let r0 = R * (1.0 + 0.05 * 1f64.sin() + 0.02);
     let straddle = parcel(CX + r0 - 6.0, CY - 7.0, 12.0, 14.0);
-    let base_big = match OverlayBase::new(&straddle) {
-        Some(b) => b,
-        None => return,
+    let Some(base_big) = OverlayBase::new(&straddle) else {
+        return;
     };
     let (_, ab) = base_big.intersection(&big);
     assert!(ab > 0.0 && ab < 12.0 * 14.0, "straddling overlap {ab}");
 
     let mut g = c.benchmark_group("overlay_area");
     g.bench_function(BenchmarkId::new("parcel_x_cell", 4), |bch| {
-        bch.iter(|| base.intersection(black_box(&cell)).1)
+        bch.iter(|| base.intersection(black_box(&cell)).1);
     });
     g.bench_function(BenchmarkId::new("parcel_x_polygon", 50_000), |bch| {
-        bch.iter(|| base_big.intersection(black_box(&big)).1)
+        bch.iter(|| base_big.intersection(black_box(&big)).1);
     });
     g.bench_function("prepare_parcel", |bch| {
-        bch.iter(|| OverlayBase::new(black_box(&straddle)))
+        bch.iter(|| OverlayBase::new(black_box(&straddle)));
     });
     g.finish();
 }
@@ -243,10 +243,10 @@ fn txt_parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("txt_parse_20_parcels");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("utf8", |bch| {
-        bch.iter(|| redline_core::formats::txt::parse(black_box(bytes), file).map(|v| v.len()))
+        bch.iter(|| redline_core::formats::txt::parse(black_box(bytes), file).map(|v| v.len()));
     });
     g.bench_function("gbk", |bch| {
-        bch.iter(|| redline_core::formats::txt::parse(black_box(&gbk), file).map(|v| v.len()))
+        bch.iter(|| redline_core::formats::txt::parse(black_box(&gbk), file).map(|v| v.len()));
     });
     g.finish();
 }
@@ -282,14 +282,14 @@ fn reproject(c: &mut Criterion) {
             pts.iter()
                 .filter_map(|&p| proj.convert(black_box(p)).ok())
                 .fold(0.0, |s, (x, y)| s + x + y)
-        })
+        });
     });
     grp.bench_function("analytic", |bch| {
         bch.iter(|| {
             pts.iter()
                 .filter_map(|&(x, y)| analytic.point(black_box(x), black_box(y)).ok())
                 .fold(0.0, |s, (x, y)| s + x + y)
-        })
+        });
     });
     grp.finish();
 }

@@ -135,7 +135,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 t,
             );
             let reviewer = Reviewer::load(config)?;
-            let features: usize = reviewer.layers.iter().map(|l| l.len()).sum();
+            let features: usize = reviewer
+                .layers
+                .iter()
+                .map(redline_core::layer::Layer::len)
+                .sum();
             progress(
                 format!(
                     "载入审查图层 {} 个, 要素 {features} 个 (已投影并建立索引)",

@@ -1,5 +1,7 @@
 //! `redline convert`: TXT → GeoJSON → shapefile → TXT keeps point names, rings and areas.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::Path;
 use std::process::Command;
 

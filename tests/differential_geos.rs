@@ -5,6 +5,8 @@
 //! Agreement is required to 1e-6 relative to the parcel's area (for a sliver, its own area is
 //! tiny, so the parcel's area is the meaningful scale: that is what a reviewer reads).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geos::Geom;
 use redline_core::geometry::overlay::OverlayBase;

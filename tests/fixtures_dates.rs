@@ -7,6 +7,8 @@
 //! fake date really reached the process that ran the generator: the comparison cannot pass
 //! because faketime did nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,6 +1,8 @@
 //! The committed Green Shield fixtures (`fixtures/inspect/`) are exactly what the generator
 //! writes for `Scale::Demo` with `DEMO_SEED`. Set `REDLINE_WRITE_FIXTURES=1` to (re)write them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 
 use redline_testdata::inspect::{

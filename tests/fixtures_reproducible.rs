@@ -2,6 +2,8 @@
 //! gives the same bytes. `REDLINE_WRITE_FIXTURES=1 cargo test --test fixtures_reproducible`
 //! rewrites `fixtures/review/` from the generator first.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 
 use redline_testdata::{generate_review, known_answers, list_files, Scale, DEMO_SEED};

@@ -3,6 +3,8 @@
 //! does, so both land on the same projected point and the clue is in the reserve (zones are
 //! closed sets). 17-significant-digit coordinates are where a fast float parser goes one bit off.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::fmt::Write as _;
 use std::path::Path;
 

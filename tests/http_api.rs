@@ -1,6 +1,8 @@
 //! The HTTP service through `app(state).oneshot(...)`: every route, the error shape, limits,
 //! the ledger life cycle, layer versions, county scopes and the audit log.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod http_common;
 
 use axum::body::Body;
@@ -21,7 +23,7 @@ async fn operations_routes_answer_without_a_token() {
     assert_eq!(h.json()["layers"], 8);
     let v = get(&app, "/version", None).await.json();
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(v["layers"].as_array().map(|a| a.len()), Some(8));
+    assert_eq!(v["layers"].as_array().map(std::vec::Vec::len), Some(8));
     assert!(h.headers.contains_key("x-request-id"));
     let o = get(&app, "/openapi.json", None).await.json();
     assert!(o["openapi"].as_str().is_some_and(|s| s.starts_with("3.")));
@@ -134,7 +136,7 @@ async fn review_is_stored_with_versions_and_decisions_supersede() {
     let g = get(&app, &format!("/api/reviews/{id}"), Some("tok-viewer"))
         .await
         .json();
-    assert_eq!(g["decisions"].as_array().map(|a| a.len()), Some(2));
+    assert_eq!(g["decisions"].as_array().map(std::vec::Vec::len), Some(2));
     assert_eq!(g["decisions"][0]["who"], "审查员");
     assert_eq!(g["decisions"][0]["note"], "J3 坐标需复核");
     assert_eq!(g["review"]["decision"]["decision"], "approve");
@@ -583,7 +585,7 @@ async fn inspection_ledger_life_cycle_summaries_and_exports() {
     assert_eq!(first["county_code"], "360222");
     assert_eq!(first["zone"], "core");
     assert_eq!(first["focus"], true);
-    assert_eq!(v["problems"].as_array().map(|a| a.len()), Some(2));
+    assert_eq!(v["problems"].as_array().map(std::vec::Vec::len), Some(2));
     assert!(
         v["problems"][0]
             .as_str()
@@ -591,7 +593,10 @@ async fn inspection_ledger_life_cycle_summaries_and_exports() {
         "{}",
         v["problems"][0]
     );
-    assert_eq!(v["layer_versions"].as_array().map(|a| a.len()), Some(2));
+    assert_eq!(
+        v["layer_versions"].as_array().map(std::vec::Vec::len),
+        Some(2)
+    );
     assert_eq!(get(&app, "/api/ledger", ADMIN).await.json()["total"], 0);
     // XLSX, multipart, with import.
     let (ct, body) = multipart("clues.xlsx", &read("inspect/clues/clues.xlsx"));
@@ -609,7 +614,7 @@ async fn inspection_ledger_life_cycle_summaries_and_exports() {
     let added = v["import"]["added"].as_u64().expect("added");
     assert_eq!(
         added as usize,
-        v["clues"].as_array().map(|a| a.len()).unwrap_or(0)
+        v["clues"].as_array().map_or(0, std::vec::Vec::len)
     );
     // List with filters and pagination.
     let l = get(&app, "/api/ledger?county=浮梁县&limit=2&offset=1", ADMIN)
@@ -617,7 +622,7 @@ async fn inspection_ledger_life_cycle_summaries_and_exports() {
         .json();
     let fl = l["total"].as_u64().expect("total");
     assert!(fl >= 3);
-    assert_eq!(l["entries"].as_array().map(|a| a.len()), Some(2));
+    assert_eq!(l["entries"].as_array().map(std::vec::Vec::len), Some(2));
     let focus = get(&app, "/api/ledger?focus=true", ADMIN).await.json();
     assert!(focus["entries"]
         .as_array()
@@ -680,7 +685,7 @@ async fn inspection_ledger_life_cycle_summaries_and_exports() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let h = get(&app, "/api/ledger/1", ADMIN).await.json();
-    assert_eq!(h["history"].as_array().map(|a| a.len()), Some(2));
+    assert_eq!(h["history"].as_array().map(std::vec::Vec::len), Some(2));
     assert_eq!(h["history"][1]["who"], "核查员");
     // Summaries.
     let s = get(&app, "/api/ledger/summary", ADMIN).await;
@@ -764,7 +769,7 @@ async fn layers_bbox_and_a_new_version() {
     .json();
     assert_eq!(
         (
-            one["features"].as_array().map(|a| a.len()),
+            one["features"].as_array().map(std::vec::Vec::len),
             &one["truncated"]
         ),
         (Some(1), &json!(true))

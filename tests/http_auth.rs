@@ -2,6 +2,8 @@
 //! county) → the status code. The wrong-county token is an admin scoped to 乐平市, so its 403s
 //! come from the scope alone; the review and the ledger issue used belong to 浮梁县 (360222).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod http_common;
 
 use std::collections::BTreeSet;

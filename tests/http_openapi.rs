@@ -2,6 +2,8 @@
 //! naming the duplicate), and the served `/openapi.json` passes the real
 //! `openapi-spec-validator`, which `scripts/setup` installs into `target/py-openapi`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod http_common;
 
 use std::collections::BTreeMap;
@@ -37,7 +39,7 @@ fn every_operation_has_a_unique_operation_id() {
             let route = format!("{method} {path}");
             match op.operation_id.as_deref() {
                 Some(id) if !id.trim().is_empty() => {
-                    ids.entry(id.to_string()).or_default().push(route)
+                    ids.entry(id.to_string()).or_default().push(route);
                 }
                 _ => missing.push(route),
             }

@@ -3,6 +3,8 @@
 //! token (only the port and the fixtures folder are substituted), and SIGTERM stops the server
 //! gracefully.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -2,6 +2,8 @@
 //! reviews and clue lists and get exactly what the command line prints for the same files; a
 //! layer is swapped while requests run, none fails and each names the version it used.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod http_common;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,8 @@
 //! area comes from `redline_testdata::inspect::inspect_known_answers()`, the design the
 //! fixtures were generated from (see `fixtures/inspect/EXPECTED.md`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,13 +22,17 @@ fn inspector() -> Inspector {
 
 fn placements(file: &str) -> (Vec<Placement>, Vec<String>) {
     let list = redline_core::formats::clues::read(&dir().join(file)).expect("read clues");
-    let problems = list.problems.iter().map(|e| e.to_string()).collect();
+    let problems = list
+        .problems
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     (inspector().place_all(&list.clues).expect("place"), problems)
 }
 
 fn check(p: &Placement, a: &ClueAnswer) -> Vec<String> {
     let mut errs = Vec::new();
-    let zone = p.zone.map(|z| z.as_str());
+    let zone = p.zone.map(redline_core::inspect::Zone::as_str);
     if p.county.as_deref() != a.county || p.county_code.as_deref() != a.county_code {
         errs.push(format!(
             "county {:?}/{:?} want {:?}/{:?}",
@@ -75,7 +81,7 @@ fn check(p: &Placement, a: &ClueAnswer) -> Vec<String> {
         }
         let inside: usize = a.zones.iter().filter(|z| z.zone != "outside").count();
         if got.len() != inside {
-            errs.push(format!("patch zones {got:?} want {} entries", inside));
+            errs.push(format!("patch zones {got:?} want {inside} entries"));
         }
     }
     errs.into_iter().map(|e| format!("{}: {e}", a.id)).collect()
@@ -174,7 +180,7 @@ fn cli_json_follows_the_inspect_contract() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let s = &json["summary"];
-    let n = json["clues"].as_array().map(|a| a.len()).unwrap_or(0) as u64;
+    let n = json["clues"].as_array().map_or(0, std::vec::Vec::len) as u64;
     assert_eq!(s["clues"].as_u64(), Some(n));
     let parts = ["in_reserve", "near_boundary", "outside"]
         .iter()

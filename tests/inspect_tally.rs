@@ -2,6 +2,8 @@
 //! what the full report places, on one thread and on a pipeline of several, for the fixture
 //! lists (GBK CSV with bad rows, XLSX, patch shapefile) and for a generated CSV of many chunks.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

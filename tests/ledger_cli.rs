@@ -1,6 +1,8 @@
 //! The ledger through the command line, on a copy of the inspection fixtures: import twice
 //! (idempotent), walk an issue through its life cycle, refuse a stale version, write the forms.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -60,7 +62,7 @@ fn import_life_cycle_conflict_and_forms() {
         &["list", "--status", "待核查", "--limit", "5"],
     ));
     assert_eq!(list["total"].as_u64(), Some(added));
-    assert_eq!(list["entries"].as_array().map(|a| a.len()), Some(5));
+    assert_eq!(list["entries"].as_array().map(std::vec::Vec::len), Some(5));
     let id = list["entries"][0]["id"].as_i64().expect("id");
     let id_s = id.to_string();
     let v = |e: &serde_json::Value| e["version"].as_i64().expect("version").to_string();
@@ -151,12 +153,12 @@ fn import_life_cycle_conflict_and_forms() {
     );
     use calamine::{open_workbook, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(&xlsx).expect("open xlsx");
-    let names = wb.sheet_names().to_vec();
+    let names = wb.sheet_names().clone();
     assert!(names.iter().any(|n| n == "汇总"), "{names:?}");
     let range = wb.worksheet_range("汇总").expect("sheet");
     let cells: Vec<String> = range
         .rows()
-        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .flat_map(|r| r.iter().map(std::string::ToString::to_string))
         .collect();
     assert!(cells.iter().any(|c| c.contains("合计")), "{cells:?}");
 

@@ -1,5 +1,7 @@
 //! The ledger: life cycle, import, differences, concurrency, no deletion, look-back, queries.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use chrono::NaiveDate;
 use redline_core::ledger::TransitionRequest;
 use redline_core::ledger::{
@@ -143,7 +145,7 @@ fn transition_table_every_pair() {
                 refused += 1;
                 match res {
                     Err(LedgerError::IllegalTransition { from: f, to: t }) => {
-                        assert_eq!((f, t), (from, to))
+                        assert_eq!((f, t), (from, to));
                     }
                     other => panic!("{from} → {to} should be illegal, got {other:?}"),
                 }

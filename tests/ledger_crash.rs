@@ -5,6 +5,8 @@
 //! The child is this test binary itself, re-executed with [`CHILD_ENV`] naming the database;
 //! without that variable [`crash_child`] has nothing to do.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! Export of ledger entries with geometry: GeoJSON (points or patches) and shapefile (GBK or
 //! UTF-8 attributes), read back with the crate's own readers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use chrono::NaiveDate;
 use redline_core::formats::shapefile::DbfEncoding;
 use redline_core::ledger::TransitionRequest;

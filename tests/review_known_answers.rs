@@ -4,6 +4,8 @@
 //! by hand from the designed rectangles (width × height), written down in
 //! `fixtures/review/EXPECTED.md` — never copied from the program's output.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -147,7 +149,11 @@ fn check(case: &KnownAnswer, report: &Report) -> Vec<String> {
     if case.area_m2.is_some() {
         let mut sheets = p.sheets_10000.clone();
         sheets.sort();
-        let mut want: Vec<String> = case.sheets.iter().map(|s| s.to_string()).collect();
+        let mut want: Vec<String> = case
+            .sheets
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         want.sort();
         if sheets != want {
             errs.push(format!("sheets {sheets:?} want {want:?}"));
@@ -233,7 +239,7 @@ fn cli_json_follows_the_review_contract() {
     }
     assert_eq!(
         json["summary"]["parcels"],
-        json["parcels"].as_array().map(|a| a.len()).unwrap_or(0)
+        json["parcels"].as_array().map_or(0, std::vec::Vec::len)
     );
 }
 

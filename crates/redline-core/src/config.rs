@@ -471,7 +471,7 @@ impl Config {
             message,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            let line = e.span().map_or(0, |s| line_of(text, s.start));
             err(
                 line,
                 key_path_at(text, line),
@@ -726,8 +726,7 @@ fn find_key_line(text: &str, key: &str) -> usize {
             let t = l.trim_start();
             t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
         })
-        .map(|i| i + 1)
-        .unwrap_or(0)
+        .map_or(0, |i| i + 1)
 }
 
 #[cfg(test)]

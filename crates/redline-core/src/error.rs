@@ -127,10 +127,10 @@ impl Error {
     pub fn input(&self) -> Option<&InputError> {
         match self {
             Error::Format(crate::formats::FormatError::Input(e))
-            | Error::Layer(crate::layer::LayerError::Format(crate::formats::FormatError::Input(
-                e,
-            )))
-            | Error::Layer(crate::layer::LayerError::Input(e)) => Some(e),
+            | Error::Layer(
+                crate::layer::LayerError::Format(crate::formats::FormatError::Input(e))
+                | crate::layer::LayerError::Input(e),
+            ) => Some(e),
             _ => None,
         }
     }

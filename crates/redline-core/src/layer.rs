@@ -418,7 +418,11 @@ impl Layer {
             .fields
             .iter()
             .position(|f| f.eq_ignore_ascii_case(field))?;
-        self.features.get(i)?.values.get(k).map(|s| s.as_str())
+        self.features
+            .get(i)?
+            .values
+            .get(k)
+            .map(std::string::String::as_str)
     }
 }
 

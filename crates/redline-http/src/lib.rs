@@ -111,9 +111,7 @@ struct RequestIds {
 
 impl RequestIds {
     fn new() -> Self {
-        let prefix = auth::generate_token()
-            .map(|t| t[..8].to_string())
-            .unwrap_or_else(|_| "req".into());
+        let prefix = auth::generate_token().map_or_else(|_| "req".into(), |t| t[..8].to_string());
         RequestIds {
             prefix: prefix.into(),
             next: Arc::new(AtomicU64::new(1)),
@@ -159,7 +157,7 @@ async fn json_errors(resp: Response) -> Response {
         tracing::error!(%status, "internal error from a layer");
     }
     let mut out = ApiError::new(status, ApiError::code_of(status), message).into_response();
-    for (k, v) in parts.headers.iter() {
+    for (k, v) in &parts.headers {
         if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
             out.headers_mut().insert(k.clone(), v.clone());
         }

@@ -40,7 +40,7 @@ pub struct Metrics {
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn esc(s: &str) -> String {
@@ -178,8 +178,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let method = req.method().to_string();
     let t = Instant::now();
     let resp = next.run(req).await;

@@ -48,9 +48,7 @@ impl Default for Limits {
             zip_entries: 64,
             timeout: Duration::from_secs(120),
             concurrency: 256,
-            heavy_jobs: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            heavy_jobs: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             bbox_features: 5000,
         }
     }
@@ -308,6 +306,8 @@ impl AppState {
     /// The ledger, locked.
     pub fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
         // Each ledger change is one SQLite transaction: a poisoned lock leaves it consistent.
-        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
+        self.ledger
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

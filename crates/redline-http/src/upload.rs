@@ -48,7 +48,7 @@ impl<S: Send + Sync> FromRequest<S> for Uploads {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|s| s.to_ascii_lowercase());
+            .map(str::to_ascii_lowercase);
         let query_name = req.uri().query().and_then(|q| {
             q.split('&').find_map(|kv| {
                 let (k, v) = kv.split_once('=')?;
@@ -72,7 +72,7 @@ impl<S: Send + Sync> FromRequest<S> for Uploads {
                 if name.is_none() && field.name() != Some("file") {
                     continue; // a plain form value
                 }
-                let content_type = field.content_type().map(|s| s.to_ascii_lowercase());
+                let content_type = field.content_type().map(str::to_ascii_lowercase);
                 let bytes = field
                     .bytes()
                     .await

@@ -315,7 +315,7 @@ mod tests {
         assert!(f
             .counties()
             .iter()
-            .all(|c| c.rings().all(|r| r.is_closed())));
+            .all(|c| c.rings().all(geo::LineString::is_closed)));
         let name = |lon, lat| f.county_of(lon, lat).map(|i| f.counties()[i].name.as_str());
         assert_eq!(name(117.22, 29.30), Some("珠山区"));
         assert_eq!(name(117.42, 29.56), Some("浮梁县"));

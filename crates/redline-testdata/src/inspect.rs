@@ -319,7 +319,7 @@ pub fn inspect_known_answers() -> Vec<ClueAnswer> {
         answer("TB2020-003", Patch, "矿产资源开发", 2020, Some(LEPING), r2, core, Some(0.0), false,
             "县级保护区核心区内 50×50 = 2500 m²；县级不属焦点问题"),
     ];
-    for a in v.iter_mut() {
+    for a in &mut v {
         a.zones = match a.id {
             "TB2020-001" => vec![
                 ZoneArea {
@@ -542,7 +542,7 @@ impl RadialNoise {
             })
             .collect();
         let sum: f64 = terms.iter().map(|t| t.1).sum();
-        for t in terms.iter_mut() {
+        for t in &mut terms {
             t.1 *= total / sum;
         }
         RadialNoise { terms }
@@ -1118,7 +1118,7 @@ fn reserve_table(data: &Dataset, prj: &Projections) -> Result<FeatureTable> {
         crs: Some(PRJ_CGCS2000.to_string()),
         fields: ["BSM", "BHQMC", "JB", "LX", "GNFQ"]
             .iter()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect(),
         features,
         encoding: Some("GBK".into()),
@@ -1148,7 +1148,7 @@ fn patch_table(data: &Dataset, prj: &Projections) -> Result<FeatureTable> {
         crs: Some(PRJ_CGCS2000.to_string()),
         fields: ["BH", "HDLX", "MJ", "ND"]
             .iter()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect(),
         features,
         encoding: Some("GBK".into()),
@@ -1191,8 +1191,7 @@ fn demo_csv(data: &Dataset) -> String {
         let (activity, year) = answers
             .iter()
             .find(|a| a.id == d.id)
-            .map(|a| (a.activity, a.year))
-            .unwrap_or(("其他", 2020));
+            .map_or(("其他", 2020), |a| (a.activity, a.year));
         rows.push(format!(
             "{},{},{},{},{},{:.0},{},{}",
             d.id,
@@ -1256,8 +1255,7 @@ fn write_xlsx(path: &Path, data: &Dataset) -> Result<()> {
         let (activity, year) = answers
             .iter()
             .find(|a| a.id == d.id)
-            .map(|a| (a.activity, a.year))
-            .unwrap_or(("其他", 2020));
+            .map_or(("其他", 2020), |a| (a.activity, a.year));
         ws.write_string(row, 0, d.id).map_err(xerr)?;
         ws.write_string(row, 1, d.listed_county).map_err(xerr)?;
         ws.write_number(row, 2, loc.lon()).map_err(xerr)?;
@@ -1377,8 +1375,7 @@ fn expected_markdown(data: &Dataset) -> String {
         };
         let dist = a
             .distance_m
-            .map(|d| format!("{d:.3}"))
-            .unwrap_or_else(|| "—".into());
+            .map_or_else(|| "—".into(), |d| format!("{d:.3}"));
         let mut why = a.why.to_string();
         if !a.zones.is_empty() {
             let parts: Vec<String> = a
@@ -1618,7 +1615,7 @@ mod tests {
                         assert_eq!(a.zone, None, "{}", d.id);
                         match a.distance_m {
                             Some(want) => {
-                                assert!((nearest - want).abs() < 1e-6, "{}: {nearest}", d.id)
+                                assert!((nearest - want).abs() < 1e-6, "{}: {nearest}", d.id);
                             }
                             None => assert!(nearest > 1000.0, "{}: {nearest}", d.id),
                         }

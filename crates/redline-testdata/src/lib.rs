@@ -140,7 +140,10 @@ struct Tables {
 fn table(fields: &[&str]) -> FeatureTable {
     FeatureTable {
         crs: Some("EPSG:4527".into()),
-        fields: fields.iter().map(|s| s.to_string()).collect(),
+        fields: fields
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         features: Vec::new(),
         encoding: None,
     }
@@ -165,7 +168,7 @@ fn rect_polygon(ring: &[(f64, f64)]) -> Polygon<f64> {
 fn push_design(t: &mut FeatureTable, features: &[DesignFeature]) {
     for f in features {
         let mut values = vec![f.bsm.to_string()];
-        values.extend(f.attrs.iter().map(|s| s.to_string()));
+        values.extend(f.attrs.iter().map(std::string::ToString::to_string));
         push(t, rect_polygon(&f.rect.world_ring()), values);
     }
 }
@@ -199,7 +202,7 @@ pub fn generate_review(out: &Path, scale: Scale, seed: u64) -> Result<Summary> {
             .map(|&(x, y)| to_lonlat.point(x, y))
             .collect::<Result<Vec<_>, _>>()?;
         let mut values = vec![h.bsm.to_string()];
-        values.extend(h.attrs.iter().map(|s| s.to_string()));
+        values.extend(h.attrs.iter().map(std::string::ToString::to_string));
         push(&mut t.hazard, rect_polygon(&lonlat), values);
     }
     push_design(&mut t.plan, &known::village_plan());

@@ -562,7 +562,7 @@ mod tests {
         let e = read_str("{\n  \"type\":\n}\n").expect_err("syntax");
         match e {
             FormatError::Input(InputError { line, column, .. }) => {
-                assert_eq!((line, column), (3, 1))
+                assert_eq!((line, column), (3, 1));
             }
             other => panic!("{other:?}"),
         }

@@ -432,9 +432,10 @@ pub fn parcels_from_table(path: &Path, table: &FeatureTable) -> FormatResult<Vec
 
 /// The file name of `path` for messages and `source` fields.
 pub fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// A short name of the geometry type for messages.
@@ -463,7 +464,7 @@ pub fn skip_sidecars(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
             let ext = p
                 .extension()
                 .and_then(|e| e.to_str())
-                .map(|e| e.to_ascii_lowercase());
+                .map(str::to_ascii_lowercase);
             match ext {
                 Some(e) if SIDECARS.contains(&e.as_str()) => {
                     let shp = p.with_extension("shp");

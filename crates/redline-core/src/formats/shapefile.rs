@@ -522,7 +522,7 @@ fn dbf_bytes(
         }
         let mut row = Vec::with_capacity(nfields);
         for (k, name) in table.fields.iter().enumerate() {
-            let text = f.values.get(k).map(String::as_str).unwrap_or("");
+            let text = f.values.get(k).map_or("", String::as_str);
             let bytes = encoding.encode(text).ok_or_else(|| {
                 FormatError::input(
                     &dbf_path,
@@ -920,7 +920,7 @@ impl TextEncoding {
             // The GBK decoder of encoding_rs decodes all of GB18030.
             TextEncoding::Gbk => encoding_rs::GBK
                 .decode_without_bom_handling_and_without_replacement(bytes)
-                .map(|c| c.into_owned()),
+                .map(std::borrow::Cow::into_owned),
         }
     }
 }
@@ -1115,7 +1115,7 @@ fn field_text(f: &DbfField, raw: &[u8], enc: TextEncoding) -> Option<String> {
             let date = chrono::NaiveDate::from_num_days_from_ce_opt(day - 1_721_425)?;
             let secs = u32::try_from(ms / 1000).ok()?;
             let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt(secs, 0)?;
-            Some(format!("{} {}", date, time))
+            Some(format!("{date} {time}"))
         }
         b'N' | b'F' | b'L' | b'D' => {
             let text = enc.decode(raw)?;
@@ -1658,7 +1658,7 @@ mod tests {
         let t = read(&raw_shp(dir.path(), &c)).expect("MultiPointM");
         match &t.features[0].geometry {
             geo::Geometry::MultiPoint(mp) => {
-                assert_eq!(mp.0, vec![Point::new(1.0, 2.0), Point::new(3.0, 4.0)])
+                assert_eq!(mp.0, vec![Point::new(1.0, 2.0), Point::new(3.0, 4.0)]);
             }
             other => panic!("{other:?}"),
         }

@@ -65,7 +65,7 @@ pub fn parse(bytes: &[u8], file: &Path) -> FormatResult<Vec<Parcel>> {
             Section::Other => {}
             Section::Coordinates => {
                 let fields = split_fields(line);
-                if fields.iter().all(|f| f.is_empty()) {
+                if fields.iter().all(std::string::String::is_empty) {
                     continue;
                 }
                 if is_header(line) {
@@ -194,7 +194,7 @@ pub fn write_gbk(parcels: &[Parcel], zone: u32) -> Vec<u8> {
 pub fn planar_area(rings: &[Ring], roles: &[RingRole]) -> f64 {
     let origin = rings
         .iter()
-        .flat_map(|r| r.points.first())
+        .filter_map(|r| r.points.first())
         .map(|p| (p.x, p.y))
         .next()
         .unwrap_or((0.0, 0.0));
@@ -441,8 +441,7 @@ fn parse_area(s: &str) -> Option<(f64, Option<AreaUnit>)> {
     let split = s
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
-        .map(|(i, _)| i)
-        .unwrap_or(s.len());
+        .map_or(s.len(), |(i, _)| i);
     // `e`/`E` may only be an exponent; "1e" alone fails to parse below anyway.
     let (num, unit) = s.split_at(split);
     let value: f64 = num.trim().parse().ok().filter(|v: &f64| v.is_finite())?;
@@ -678,7 +677,7 @@ fn ring_roles(rings: &[Ring]) -> Vec<RingRole> {
 
 /// Set `zone` and `crs` from the attributes and the coordinates; add datum/zone findings.
 fn assign_crs(parcel: &mut Parcel, attrs: &Attributes, here: &str) {
-    let first = parcel.rings.iter().flat_map(|r| r.points.first()).next();
+    let first = parcel.rings.iter().filter_map(|r| r.points.first()).next();
     let prefix_zone = first.and_then(|p| crate::crs::zone_of_prefixed_easting(p.x));
     let prefixed = first.is_some_and(|p| p.x >= 1.0e7);
     let zone = match (prefix_zone, attrs.zone) {
@@ -772,7 +771,7 @@ fn assign_crs(parcel: &mut Parcel, attrs: &Attributes, here: &str) {
                 } else {
                     500_000
                 };
-                let towgs: Vec<String> = p.iter().map(|v| v.to_string()).collect();
+                let towgs: Vec<String> = p.iter().map(std::string::ToString::to_string).collect();
                 parcel.crs = Some(format!(
                     "+proj=tmerc +lat_0=0 +lon_0={lon0} +k=1 +x_0={x0} +y_0=0 +ellps=IAU76 +towgs84={} +units=m +no_defs",
                     towgs.join(",")

@@ -58,13 +58,13 @@ pub fn ring_inside(inner: &[Coord<f64>], outer: &[Coord<f64>]) -> bool {
 /// ring's parent is the smallest already-visited ring containing it. Rings at even depth are
 /// shells, rings at odd depth are holes of their parent. Shells keep file order.
 pub fn sort_rings(rings: Vec<LineString<f64>>) -> Vec<Polygon<f64>> {
-    use geo::BoundingRect;
     let n = rings.len();
     let areas: Vec<f64> = rings
         .iter()
         .map(|r| twice_signed_area(&r.0, Coord { x: 0.0, y: 0.0 }).abs())
         .collect();
-    let boxes: Vec<Option<geo::Rect<f64>>> = rings.iter().map(|r| r.bounding_rect()).collect();
+    let boxes: Vec<Option<geo::Rect<f64>>> =
+        rings.iter().map(geo::BoundingRect::bounding_rect).collect();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| areas[b].total_cmp(&areas[a]));
     let mut parent: Vec<Option<usize>> = vec![None; n];

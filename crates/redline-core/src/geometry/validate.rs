@@ -72,8 +72,7 @@ pub fn validate(parcel: &Parcel) -> Vec<Finding> {
         .iter()
         .flat_map(|r| r.points.iter())
         .find(|p| p.x.is_finite() && p.y.is_finite())
-        .map(|p| Coord { x: p.x, y: p.y })
-        .unwrap_or(Coord { x: 0.0, y: 0.0 });
+        .map_or(Coord { x: 0.0, y: 0.0 }, |p| Coord { x: p.x, y: p.y });
     let multi = parcel.rings.len() > 1;
     let rings: Vec<Option<CleanRing>> = parcel
         .rings

@@ -296,7 +296,7 @@ impl Inspector {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
         for list in lists {
-            problems.extend(list.problems.iter().map(|e| e.to_string()));
+            problems.extend(list.problems.iter().map(std::string::ToString::to_string));
             warnings.extend(list.warnings);
         }
         let mut by_zone: BTreeMap<(&str, Zone), ZoneCount> = BTreeMap::new();

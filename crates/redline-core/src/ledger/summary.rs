@@ -329,7 +329,7 @@ impl Summary {
                 ws.set_column_width(c, width)?;
             }
             let mut r: u32 = 3;
-            for row in table.rows.iter() {
+            for row in &table.rows {
                 write_row(ws, r, row, &cell_fmt, &num_fmt)?;
                 r += 1;
             }

@@ -344,11 +344,10 @@ fn rule_cn(rule: &str) -> &'static str {
 
 fn short_crs(def: &str) -> String {
     if def.len() > 80 {
-        let name = def
-            .split('"')
-            .nth(1)
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| def.chars().take(80).collect());
+        let name = def.split('"').nth(1).map_or_else(
+            || def.chars().take(80).collect(),
+            std::string::ToString::to_string,
+        );
         format!("WKT:{name}")
     } else {
         def.to_string()

@@ -134,10 +134,10 @@ impl Reviewer {
             LayerRule::Avoid => findings.extend(self.avoid(layer, subject, review)),
             LayerRule::Within => findings.extend(self.within(layer, subject, review)),
             LayerRule::Classify { class_field } => {
-                self.classify(layer, class_field, subject, review, findings)
+                self.classify(layer, class_field, subject, review, findings);
             }
             LayerRule::ExistingHomestead => {
-                findings.extend(self.existing_homestead(layer, subject, review))
+                findings.extend(self.existing_homestead(layer, subject, review));
             }
             LayerRule::ReserveZones(_) | LayerRule::County { .. } => {}
         }

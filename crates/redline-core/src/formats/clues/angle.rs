@@ -45,7 +45,7 @@ pub(crate) fn parse_angle_axis(text: &str) -> std::result::Result<(f64, Option<A
 fn plain_decimal(t: &str) -> Option<f64> {
     let b = t.as_bytes();
     let body = match b.first() {
-        Some(b'+') | Some(b'-') => &b[1..],
+        Some(b'+' | b'-') => &b[1..],
         _ => b,
     };
     if body.is_empty()
@@ -212,7 +212,7 @@ fn parse_full(t: &str) -> std::result::Result<(f64, Option<Axis>), String> {
         return Err("缺少度 (degrees missing)".to_string());
     };
     let (min, min_frac) = parts[1].unwrap_or((0.0, false));
-    let sec = parts[2].map(|(v, _)| v).unwrap_or(0.0);
+    let sec = parts[2].map_or(0.0, |(v, _)| v);
     if deg_frac && (parts[1].is_some() || parts[2].is_some()) {
         return Err(
             "度含小数时不能再有分或秒 (fractional degrees with minutes or seconds)".to_string(),

@@ -141,7 +141,11 @@ fn bad_rows_are_located_and_good_rows_survive() {
             (14, 3)
         ]
     );
-    let messages: Vec<String> = list.problems.iter().map(|e| e.to_string()).collect();
+    let messages: Vec<String> = list
+        .problems
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert!(messages[0].contains("缺少经度"), "{}", messages[0]);
     assert!(messages[1].contains("纬度无法解析"), "{}", messages[1]);
     assert!(
@@ -563,7 +567,12 @@ fn chunked_reading_equals_whole_reading() {
             assert!(rest.clues.is_empty());
             assert!(sizes.iter().all(|&n| n >= 1 && n <= rows), "{sizes:?}");
             assert_eq!(got, whole.clues, "{} rows={rows}", file.display());
-            let msgs = |l: &ClueList| l.problems.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+            let msgs = |l: &ClueList| {
+                l.problems
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect::<Vec<_>>()
+            };
             assert_eq!(msgs(&rest), msgs(&whole), "{} rows={rows}", file.display());
             assert_eq!(rest.warnings, whole.warnings);
             assert_eq!(rest.encoding, whole.encoding);

@@ -171,7 +171,9 @@ impl SqliteService {
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (each write is one statement
         // or one transaction), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn where_clause(f: &ReviewFilter) -> (String, Vec<Value>) {
