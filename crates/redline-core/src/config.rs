@@ -226,9 +226,13 @@ impl Default for Tolerances {
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AreaOfWork {
+    /// West edge, degrees of longitude (CGCS2000).
     pub min_lon: f64,
+    /// South edge, degrees of latitude (CGCS2000).
     pub min_lat: f64,
+    /// East edge, degrees of longitude (CGCS2000).
     pub max_lon: f64,
+    /// North edge, degrees of latitude (CGCS2000).
     pub max_lat: f64,
 }
 
@@ -303,6 +307,7 @@ pub struct TokenConfig {
     pub name: String,
     /// sha256 of the token, 64 hex digits.
     pub sha256: String,
+    /// What the holder may do.
     pub role: Role,
     /// County code or name that limits what the token sees and changes; none = all counties.
     #[serde(default)]
@@ -316,12 +321,19 @@ pub struct Config {
     pub file: PathBuf,
     /// Planar CRS in which all areas are computed.
     pub working_crs: String,
+    /// The homestead rules (`[homestead]`); no area limit when absent.
     pub homestead: Homestead,
+    /// The review's tolerances (`[tolerances]`); the defaults when absent.
     pub tolerances: Tolerances,
+    /// The area of work (`[area_of_work]`): a parcel with a point outside it is `invalid`;
+    /// `None` = no such check.
     pub area_of_work: Option<AreaOfWork>,
     /// Overrides of the land-class category table: class code (e.g. `1104`) → 农用地/建设用地/未利用地.
     pub land_class_categories: BTreeMap<String, String>,
+    /// Every `[[layer]]`, in file order.
     pub layers: Vec<LayerConfig>,
+    /// The Green Shield settings (`[inspection]`), the ledger path resolved against the config
+    /// file's folder; the defaults when absent.
     pub inspection: Inspection,
     /// Bearer tokens of the HTTP service (`[[token]]`).
     pub tokens: Vec<TokenConfig>,

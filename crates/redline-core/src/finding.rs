@@ -130,8 +130,11 @@ impl Serialize for FindingCode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// 提示: for the record (an area unit assumed, a datum converted); no effect on the verdict.
     Info,
+    /// 警告: the parcel passes with warnings (`warn`).
     Warn,
+    /// 不通过: the parcel fails (`fail`).
     Fail,
 }
 
@@ -151,6 +154,7 @@ impl Severity {
 pub struct Finding {
     /// What the finding is about (`overlap_forbidden`, `self_intersection`, `swapped_xy` …).
     pub code: FindingCode,
+    /// How serious it is; with `makes_invalid`, the parcel is `invalid` whatever this says.
     pub severity: Severity,
     /// The layer involved; set on every overlap finding.
     #[serde(skip_serializing_if = "Option::is_none")]

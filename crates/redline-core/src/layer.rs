@@ -116,6 +116,7 @@ pub use crate::geometry::IndexEntry;
 pub struct Feature {
     /// The value of the layer's `id_field`, or the 1-based position in the file.
     pub id: String,
+    /// The feature's polygons in the working CRS.
     pub geometry: MultiPolygon<f64>,
     /// Attribute values, in the order of [`Layer::fields`].
     pub values: Vec<String>,
@@ -124,9 +125,13 @@ pub struct Feature {
 /// A loaded layer.
 #[derive(Debug)]
 pub struct Layer {
+    /// Its `[[layer]]` entry.
     pub config: LayerConfig,
+    /// The attribute field names, in file order.
     pub fields: Vec<String>,
+    /// The polygon features, in file order.
     pub features: Vec<Feature>,
+    /// The features' envelopes (working CRS), each with its index in `features`.
     pub index: RTree<IndexEntry>,
     /// For features with many vertices (a red line, a reserve): the stripe edge index, so that
     /// a parcel that no edge comes near is decided without an overlay.

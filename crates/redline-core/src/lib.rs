@@ -16,6 +16,8 @@
 //! Data flows one way: [`formats`] read files → [`crs`] reprojects once into the working CRS →
 //! [`layer`] indexes → [`review`] / [`inspect`] check → reports and the [`ledger`].
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod crs;
 pub mod error;

@@ -23,6 +23,7 @@ pub struct BoundaryPoint {
 pub struct Ring {
     /// The ring number from the file (1 = outer boundary).
     pub number: u32,
+    /// The boundary points (界址点) in file order.
     pub points: Vec<BoundaryPoint>,
 }
 
@@ -32,7 +33,10 @@ pub enum RingRole {
     /// The first ring: the outer boundary.
     Outer,
     /// A hole (扣除) of the polygon whose outer ring is `rings[outer]`.
-    Hole { outer: usize },
+    Hole {
+        /// Index in [`Parcel::rings`] of the outer ring it is cut out of.
+        outer: usize,
+    },
     /// The outer boundary of a separate part of a multipart parcel.
     Part,
 }

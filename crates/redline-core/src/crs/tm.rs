@@ -245,7 +245,7 @@ impl GaussKruger {
         (self.lon0 + lam.to_degrees(), phi.to_degrees())
     }
 
-    /// [`GaussKruger::forward`] when the point is within [`MAX_DLON_DEG`] of the central
+    /// [`GaussKruger::forward`] when the point is within 4.5° (`MAX_DLON_DEG`) of the central
     /// meridian and 85° of the equator (and both are finite); `None` otherwise, so the caller
     /// can fall back to PROJ.
     #[inline]

@@ -83,6 +83,7 @@ pub struct NativePosition {
 /// The result of reading a clue list.
 #[derive(Debug, Default)]
 pub struct ClueList {
+    /// The clues read, in file order (empty from [`read_chunked`], which hands them to its sink).
     pub clues: Vec<Clue>,
     /// Rows that could not be used, each located (file, line, 1-based column).
     pub problems: Vec<InputError>,

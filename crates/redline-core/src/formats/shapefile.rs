@@ -67,7 +67,9 @@ const LDID_GBK_ALT: u8 = 0x7A;
 /// Text encoding for the DBF attributes of a written shapefile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DbfEncoding {
+    /// UTF-8: `.cpg` `UTF-8`, DBF language byte 0.
     Utf8,
+    /// GBK: `.cpg` `GBK` and the DBF language byte of code page 936, for older Chinese GIS tools.
     Gbk,
 }
 
@@ -133,6 +135,7 @@ impl WriteKind {
 /// fixture generator pins one).
 #[derive(Clone, Copy, Debug)]
 pub struct WriteOptions<'a> {
+    /// The encoding of the DBF text (field names and values).
     pub encoding: DbfEncoding,
     /// Written as the `.prj`; `None` removes a stale `.prj` of the same name.
     pub prj_wkt: Option<&'a str>,
@@ -199,7 +202,7 @@ impl ShapefileBytes {
     }
 }
 
-/// Encode a shapefile in memory (see [`write`]); `path` names it in errors.
+/// Encode a shapefile in memory (see [`write()`]); `path` names it in errors.
 pub fn encode(
     path: &Path,
     table: &FeatureTable,

@@ -180,7 +180,7 @@ pub fn write(parcels: &[Parcel], zone: u32) -> String {
     out
 }
 
-/// [`write`] encoded as GBK, the encoding most receiving tools expect. Characters GBK cannot
+/// [`write()`] encoded as GBK, the encoding most receiving tools expect. Characters GBK cannot
 /// represent become numeric character references (`&#NNNN;`).
 pub fn write_gbk(parcels: &[Parcel], zone: u32) -> Vec<u8> {
     let text = write(parcels, zone);

@@ -139,12 +139,20 @@ pub const QUICK_GRID_FROM: usize = 4096;
 /// One zone polygon of one reserve, prepared for point tests.
 #[derive(Debug)]
 pub struct ReserveZone {
+    /// The reserve's name (保护区名称), from `reserve_field` or the layer's constant; empty when
+    /// neither gives one.
     pub reserve: String,
+    /// The reserve's level (保护区级别: 国家级, 省级 …); empty when the layer gives none.
     pub level: String,
+    /// The type of protected area (自然保护区, 森林公园 …) from `type_field`; empty without one.
     pub kind: String,
+    /// The functional zone (功能分区) this polygon is.
     pub zone: Zone,
+    /// The name of the `[[layer]]` it was loaded from.
     pub layer: String,
+    /// The feature's id in that layer (its `id_field`, else its 1-based position).
     pub feature_id: String,
+    /// The zone's outline in the working CRS.
     pub geometry: MultiPolygon<f64>,
     prepared: PreparedPolygon,
 }
@@ -152,7 +160,10 @@ pub struct ReserveZone {
 /// A county outline.
 #[derive(Debug)]
 pub struct County {
+    /// The county's administrative code (行政区划代码, e.g. `360222`) from `code_field`; empty
+    /// when the feature's field is.
     pub code: String,
+    /// The county's name (e.g. 浮梁县) from `name_field`; empty when the feature's field is.
     pub name: String,
     prepared: PreparedPolygon,
 }
@@ -160,34 +171,64 @@ pub struct County {
 /// The area of a patch inside one zone.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ZoneArea {
+    /// The reserve's name (保护区名称).
     pub reserve: String,
+    /// The functional zone (功能分区).
     pub zone: Zone,
+    /// The zone's Chinese name (核心区, 缓冲区 …).
     pub zone_cn: &'static str,
+    /// The patch's area in this zone, m² in the working CRS, to 2 decimals; where zones
+    /// overlap, the area counts in the most restrictive one only.
     pub area_m2: f64,
 }
 
 /// Where a clue lies and what follows from it (the `inspect` contract).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Placement {
+    /// The clue number (线索编号) as the list gives it, or `{file_name}#{line}` when it has none.
     pub id: String,
+    /// CGCS2000 longitude in degrees; for a patch, a point inside it.
     pub lon: f64,
+    /// CGCS2000 latitude in degrees; for a patch, a point inside it.
     pub lat: f64,
+    /// The code (行政区划代码) of the county outline the clue's point lies in; `None` in none.
     pub county_code: Option<String>,
+    /// That county's name (县区); `None` when the point lies in no county outline.
     pub county: Option<String>,
+    /// The reserve (保护区名称) the clue lies in or, for `near_boundary`, the nearest one;
+    /// `None` outside.
     pub reserve: Option<String>,
+    /// That reserve's level (保护区级别: 国家级, 省级 …; empty when its layer gives none);
+    /// `None` outside.
     pub reserve_level: Option<String>,
+    /// The functional zone (功能分区) the clue lies in; `None` unless `in_reserve`.
     pub zone: Option<Zone>,
+    /// The zone's Chinese name (核心区 …); `None` unless `in_reserve`.
     pub zone_cn: Option<&'static str>,
+    /// Metres to the nearest zone boundary (working CRS, 2 decimals) for `near_boundary`; 0 in a
+    /// reserve; `None` outside.
     pub distance_m: Option<f64>,
+    /// Whether the clue is a focus issue (重点问题): some focus reason fired.
     pub focus: bool,
+    /// The focus reasons (四类/八类焦点问题) that fired; empty unless `in_reserve`.
     pub focus_reasons: Vec<String>,
+    /// The departments that act (责任部门): the project's override for the activity, else the
+    /// notice's.
     pub departments: Vec<String>,
+    /// For a patch clue, its area in each zone it covers, most restrictive first; `None` (and
+    /// not printed) for a point clue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<ZoneArea>>,
+    /// The activity type (活动类型) as written, trimmed.
     pub activity: String,
+    /// The year (年份): the list's year column, else the year of the batch; `None` without either.
     pub year: Option<i32>,
+    /// The batch (批次) as written; `None` when the list has none.
     pub batch: Option<String>,
+    /// The patch area in m², as the list gives it (converted) or measured on the outline;
+    /// `None` when neither is known.
     pub area_m2: Option<f64>,
+    /// Where the clue came from: `clues.csv:14` (line or sheet row) or `clues.shp#3` (feature).
     pub source: String,
     /// In a reserve, near one, or outside.
     pub status: PlacementStatus,
@@ -253,19 +294,28 @@ impl Location {
 /// Counts for the summary.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
+    /// Clues placed (rows that could not be read are not among them).
     pub clues: usize,
+    /// Clues inside a reserve's zone (保护区内).
     pub in_reserve: usize,
+    /// Clues outside every reserve, within `near_boundary_m` of one (保护区边界附近).
     pub near_boundary: usize,
+    /// Clues farther from every reserve (保护区外).
     pub outside: usize,
+    /// Focus issues (重点问题) among the clues in a reserve.
     pub focus: usize,
+    /// Rows of the lists that could not be used.
     pub problems: usize,
 }
 
 /// The loaded reserves and counties of a project.
 pub struct Inspector {
+    /// The project.
     pub config: Config,
+    /// Every zone polygon of the `reserve_zones` layers, in layer and feature order.
     pub zones: Vec<ReserveZone>,
     pub(crate) zone_tree: RTree<Entry>,
+    /// Every county outline of the `county` layers, in layer and feature order.
     pub counties: Vec<County>,
     county_tree: RTree<Entry>,
     /// sha256 of each layer used, for the record.
@@ -783,27 +833,35 @@ impl Inspector {
 /// The result of `redline inspect`: placements, summary, and what could not be read.
 #[derive(Debug, Serialize)]
 pub struct InspectReport {
+    /// The placements, in the order of the clues.
     pub clues: Vec<Placement>,
+    /// The counts over the placements.
     pub summary: Summary,
     /// Located problems of single rows (`file:line:column: message`).
     pub problems: Vec<String>,
     /// Located warnings (swapped coordinates …).
     pub warnings: Vec<String>,
+    /// The reserve and county layers used, with their sha256.
     pub layers: Vec<LayerVersion>,
 }
 
 /// A layer and the sha256 of its files.
 #[derive(Debug, Serialize)]
 pub struct LayerVersion {
+    /// The layer's name (its `[[layer]]` entry).
     pub name: String,
+    /// sha256 of the layer's files, hex.
     pub sha256: String,
 }
 
 /// Clues read from several files, with the located problems and warnings of their rows.
 #[derive(Debug, Default)]
 pub struct ClueBatch {
+    /// The clues read, file by file in file order.
     pub clues: Vec<Clue>,
+    /// Rows that could not be used, located (`file:line:column: message`).
     pub problems: Vec<String>,
+    /// What the readers changed or doubted (swapped coordinates …), located.
     pub warnings: Vec<String>,
 }
 

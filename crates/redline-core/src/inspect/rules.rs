@@ -20,16 +20,27 @@ use crate::inspect::zone::Zone;
 /// What an activity text is about (a clue may be several).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activity {
+    /// Mining and quarrying (采矿, 采石): the text names 矿产, 采矿, 采石, 矿山 or 开矿.
     Mining,
+    /// Sand mining (采砂): 采砂, 挖砂 or 河砂.
     SandMining,
+    /// Industry and mining enterprises (工矿企业): 工业, 工矿, 企业 or 厂.
     Industrial,
+    /// Docks and ports (码头): 码头 or 港口.
     Dock,
+    /// Occupation of river or lake shoreline (挤占河湖岸线): 岸线.
     Shoreline,
+    /// Occupation of wetland (侵占湿地): 湿地.
     Wetland,
+    /// Tourism facilities (旅游设施): 旅游, 景区 or 度假.
     Tourism,
+    /// Hydropower facilities (水电设施; also 能源开发): 水电, 电站, 能源 or 水力.
     Hydropower,
+    /// Transport (交通): 交通, 道路, 公路 or 铁路.
     Transport,
+    /// Farming, aquaculture and villages (农业, 养殖, 居民): 养殖, 农业, 居民, 村 or 种植.
     Rural,
+    /// None of the keywords above.
     Other,
 }
 

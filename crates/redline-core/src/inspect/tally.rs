@@ -34,10 +34,15 @@ const PIECE_ROWS: usize = 1024;
 /// Counts of placed clues; chunks' tallies add up with [`Tally::merge`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// Clues placed.
     pub clues: usize,
+    /// Clues inside a reserve's zone (保护区内).
     pub in_reserve: usize,
+    /// Clues outside every reserve, within `near_boundary_m` of one (保护区边界附近).
     pub near_boundary: usize,
+    /// Clues farther from every reserve (保护区外).
     pub outside: usize,
+    /// Focus issues (重点问题) among the clues in a reserve.
     pub focus: usize,
     /// Per zone (index into [`Inspector::zones`]): clues inside, focus issues, clues near.
     in_zone: Vec<usize>,
@@ -90,9 +95,14 @@ impl Tally {
 /// Clues of one reserve zone (all polygons of the same reserve and zone together).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct ZoneCount {
+    /// The reserve's name (保护区名称).
     pub reserve: String,
+    /// Its level (保护区级别: 国家级, 省级 …) as its first polygon of this zone gives it; empty
+    /// when the layer gives none.
     pub reserve_level: String,
+    /// The functional zone (功能分区).
     pub zone: Zone,
+    /// The zone's Chinese name (核心区 …).
     pub zone_cn: &'static str,
     /// Clues inside the zone.
     pub in_reserve: usize,
@@ -105,14 +115,18 @@ pub struct ZoneCount {
 /// Clues whose point lies in one county (`county_code` null: in none of the county outlines).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct CountyCount {
+    /// The county's code (行政区划代码); `None` for the clues in no county outline.
     pub county_code: Option<String>,
+    /// The county's name (县区); `None` for the clues in no county outline.
     pub county: Option<String>,
+    /// Clues whose point lies in the county.
     pub clues: usize,
 }
 
 /// The summary of an inspection (`redline inspect --summary-only`).
 #[derive(Debug, Serialize)]
 pub struct InspectSummary {
+    /// The counts by status, focus issues and problems.
     pub summary: Summary,
     /// By reserve and zone, sorted by reserve name, then zone.
     pub by_zone: Vec<ZoneCount>,
@@ -120,7 +134,9 @@ pub struct InspectSummary {
     pub by_county: Vec<CountyCount>,
     /// Located problems of single rows (`file:line:column: message`).
     pub problems: Vec<String>,
+    /// What the readers changed or doubted (swapped coordinates …), located.
     pub warnings: Vec<String>,
+    /// The reserve and county layers used, with their sha256.
     pub layers: Vec<LayerVersion>,
 }
 
@@ -159,7 +175,7 @@ impl Inspector {
     }
 
     /// Place the clues of one chunk (lon/lat) and count them, in parallel over pieces of
-    /// [`PIECE_ROWS`] clues. A long chunk builds the [quick grid](super::quick) first; the
+    /// `PIECE_ROWS` (1024) clues. A long chunk builds the [quick grid](super::quick) first; the
     /// tally records the time of each apart.
     pub fn tally_chunk(&self, clues: &[Clue]) -> InspectResult<Tally> {
         let t = std::time::Instant::now();

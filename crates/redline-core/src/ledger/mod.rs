@@ -14,7 +14,7 @@
 //! optimistic concurrency: a change names the version it was based on and is refused with
 //! [`LedgerError::Conflict`] when someone else was first.
 //!
-//! [`Ledger`] holds the rules and speaks to a [`LedgerStore`](crate::storage::LedgerStore):
+//! [`Ledger`] holds the rules and speaks to a [`LedgerStore`]:
 //! SQLite by default ([`Ledger::open`], see [`crate::storage::sqlite`]); a second backend
 //! implements the same interface.
 //!
@@ -178,21 +178,30 @@ impl std::ops::Deref for Entry {
 /// One row of an issue's history (append-only).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HistoryRow {
+    /// The row's id (rows are numbered in the order they were written).
     pub id: i64,
+    /// The ledger id (台账编号) of the issue.
     pub issue_id: i64,
     /// The issue's version after this change.
     pub version: i64,
     /// UTC, RFC 3339.
     pub at: String,
+    /// Who made the change (操作人), as the caller named them.
     pub who: String,
     /// `import`, `transition` or `change`.
     pub action: String,
+    /// The status before; `None` for `import`.
     pub from: Option<Status>,
+    /// The status after: 待核查 for `import`, unchanged for `change`.
     pub to: Option<Status>,
+    /// Why: the reason given (required to reopen and for `change`); a fixed text for `import`.
     pub reason: Option<String>,
+    /// For `transition`: the rectification deadline (整改时限) after the move; else `None`.
     #[serde(serialize_with = "ser_date")]
     pub deadline: Option<NaiveDate>,
+    /// For `transition`: the responsible unit (责任单位) after the move; else `None`.
     pub unit: Option<String>,
+    /// For `transition`: the rectification measures (整改措施) after the move; else `None`.
     pub measures: Option<String>,
     /// For `change`: the field changes applied, as a JSON array of `{field, old, new}`.
     pub changes: Option<serde_json::Value>,
@@ -202,13 +211,21 @@ pub struct HistoryRow {
 /// year's issue `earlier_id`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Link {
+    /// The ledger id (台账编号) of the later year's issue.
     pub issue_id: i64,
+    /// Its clue number (线索编号).
     pub clue_id: String,
+    /// Its year (年份) as stored now; `None` only when a later change removed it.
     pub year: Option<i32>,
+    /// The ledger id of the earlier year's issue.
     pub earlier_id: i64,
+    /// Its clue number.
     pub earlier_clue_id: String,
+    /// Its year as stored now; `None` only when a later change removed it.
     pub earlier_year: Option<i32>,
+    /// The distance between the two clues' points, metres in the working CRS.
     pub distance_m: f64,
+    /// When the link was made: UTC, RFC 3339.
     pub created_at: String,
 }
 
@@ -261,19 +278,28 @@ pub enum LedgerError {
     /// Someone changed the issue since the caller read it.
     #[error("台账记录已被他人修改，请刷新后重试 (conflict: issue {id} is at version {current_version}, not {expected_version})")]
     Conflict {
+        /// The issue's ledger id (台账编号).
         id: i64,
+        /// The version the caller based the change on.
         expected_version: i64,
+        /// The issue's version in the ledger now.
         current_version: i64,
     },
     /// The life cycle does not allow this move.
     #[error("不允许的状态变更：{from} → {to} (illegal transition)")]
-    IllegalTransition { from: Status, to: Status },
+    IllegalTransition {
+        /// The issue's status now.
+        from: Status,
+        /// The status asked for.
+        to: Status,
+    },
     /// Reopening (and applying changes) needs a reason.
     #[error("重新打开或修改台账必须填写原因 (a reason is required): {0}")]
     ReasonRequired(String),
     /// Entering 整改中 needs a responsible unit and none could be derived.
     #[error("整改中的问题必须有责任单位 (a responsible unit is required for issue {0})")]
     UnitRequired(i64),
+    /// No issue has this ledger id (台账编号).
     #[error("台账中没有编号为 {0} 的问题 (issue not found)")]
     NotFound(i64),
     /// Input the ledger refuses (names the record).

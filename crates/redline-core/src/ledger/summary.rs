@@ -36,6 +36,7 @@ pub struct SummaryRow {
     pub zone: String,
     /// 活动类型
     pub activity: String,
+    /// 整改状态 (the code: `pending` …)
     pub status: Status,
     /// 整改状态 (Chinese label)
     pub status_cn: String,
@@ -48,15 +49,20 @@ pub struct SummaryRow {
 /// The three forms for one date.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
+    /// The title of the summary form (绿盾遥感线索核查处理汇总表).
     pub title: String,
     /// The date the forms are made for (overdue is judged against it).
     #[serde(serialize_with = "super::ser_date")]
     pub date: Option<NaiveDate>,
+    /// The 汇总 lines: one per (county, reserve, zone, activity, status), sorted by them.
     pub rows: Vec<SummaryRow>,
+    /// 合计: the number of issues.
     pub total_count: u64,
+    /// 合计: the sum of the known patch areas, m² (unrounded; the forms print 2 decimals).
     pub total_area_m2: f64,
     /// Deadline before `date`, not rectified.
     pub overdue: Vec<Entry>,
+    /// The focus issues (重点问题), in id order.
     pub focus: Vec<Entry>,
 }
 
@@ -72,6 +78,7 @@ pub enum Sheet {
 }
 
 impl Sheet {
+    /// Every sheet, in workbook order.
     pub const ALL: [Sheet; 3] = [Sheet::Summary, Sheet::Overdue, Sheet::Focus];
 
     /// The sheet name in the workbook.
@@ -96,8 +103,11 @@ pub enum CsvEncoding {
 /// A cell of a form.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
+    /// Text, written as it is.
     Text(String),
+    /// A number: integers without decimals, other values to 2 decimals.
     Number(f64),
+    /// A blank cell.
     Empty,
 }
 
@@ -127,9 +137,13 @@ fn format_number(x: f64) -> String {
 /// One form: title, header, body and the 合计 row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
+    /// The form's title (the sheet's merged first row; not in a CSV).
     pub title: String,
+    /// The column headers (县区, 保护区名称 …).
     pub headers: Vec<&'static str>,
+    /// The body, one cell per header.
     pub rows: Vec<Vec<Cell>>,
+    /// The 合计 row.
     pub total: Vec<Cell>,
 }
 

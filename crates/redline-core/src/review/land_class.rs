@@ -142,6 +142,8 @@ pub struct LandClass {
     pub flag: Option<char>,
     /// Chinese name, e.g. `旱地`, `旱地(可调整)`, `养殖坑塘`; `未知地类` for an unknown code.
     pub name: String,
+    /// Its total (农用地, 建设用地, 未利用地): the county's override, else the default table, else
+    /// 农用地 (an unknown code).
     pub category: Category,
     /// 耕地: the base code is in group 01.
     pub cultivated: bool,

@@ -106,20 +106,26 @@ impl Verdict {
 /// A land class and the parcel's area on it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClassArea {
+    /// The land-class code (地类编码) as the layer writes it, trimmed (`0103`, `0103K`).
     pub code: String,
+    /// The class name (地类名称: 旱地, 旱地(可调整) …; 未知地类 for an unknown code).
     pub name: String,
     /// 农用地 / 建设用地 / 未利用地.
     pub category: String,
+    /// The parcel's area on this class, m² in the working CRS (unrounded).
     pub area_m2: f64,
 }
 
 /// A piece of a parcel that overlaps a layer feature (or lies outside a `within` layer).
 #[derive(Clone, Debug)]
 pub struct OverlapPiece {
+    /// The name of the layer.
     pub layer: String,
+    /// The layer's rule.
     pub rule: Rule,
     /// The feature id, or `None` for the part outside a `within` layer.
     pub feature_id: Option<String>,
+    /// The piece's area, m² in the working CRS (unrounded).
     pub area_m2: f64,
     /// The piece in the working CRS.
     pub geometry: MultiPolygon<f64>,
@@ -128,21 +134,35 @@ pub struct OverlapPiece {
 /// The review of one parcel.
 #[derive(Clone, Debug)]
 pub struct ParcelReview {
+    /// The parcel number (地块编号), or the id the reader generated.
     pub id: String,
+    /// The parcel name (地块名称).
     pub name: String,
+    /// Where it came from: `batch.txt#2` (file name and 1-based position in the file).
     pub source: String,
+    /// The planar area in the working CRS, m² (unrounded); `None` when the parcel is `invalid`.
     pub area_m2: Option<f64>,
+    /// The area on the ellipsoid from CGCS2000 lon/lat, m² (unrounded); `None` when `invalid`.
     pub ellipsoidal_area_m2: Option<f64>,
+    /// The area the file declares (申报面积), in m²; `None` when it declares none.
     pub declared_area_m2: Option<f64>,
+    /// The 1:10,000 map sheets (图幅号) the parcel touches, sorted; empty when `invalid`.
     pub sheets_10000: Vec<String>,
+    /// The outcome (审查结果): the worst of the findings.
     pub verdict: Verdict,
+    /// What the reader, the geometry checks and the rules found.
     pub findings: Vec<Finding>,
+    /// The parcel's area per land class (三调地类) of each `classify` layer, by code; empty
+    /// without one or when `invalid`.
     pub land_classes: Vec<ClassArea>,
+    /// The parcel's area on 耕地 (classes 01xx), m²; 0 without a `classify` layer.
     pub cultivated_m2: f64,
     /// Totals per category: 农用地, 建设用地, 未利用地 (m²).
     pub category_totals: BTreeMap<String, f64>,
     /// The parcel in the working CRS, when usable.
     pub geometry: Option<MultiPolygon<f64>>,
+    /// Every overlap with a layer feature (also those within the tolerance) and the part outside
+    /// each `within` layer, for the map.
     pub pieces: Vec<OverlapPiece>,
 }
 

@@ -35,11 +35,18 @@ fn opt_two_decimals<S: Serializer>(v: &Option<f64>, s: S) -> std::result::Result
 /// A layer as listed in the report, so the decision can be reproduced.
 #[derive(Clone, Debug, Serialize)]
 pub struct LayerInfo {
+    /// The layer's name (its `[[layer]]` entry).
     pub name: String,
+    /// Its rule as written in the config (`forbid`, `avoid`, `within` …).
     pub rule: String,
+    /// How many features it has.
     pub features: usize,
+    /// sha256 of its files, hex.
     pub sha256: String,
+    /// The CRS its file was in; a definition longer than 80 characters as `WKT:<its name>`.
     pub source_crs: String,
+    /// How its attribute text was decoded, and why (shapefiles); `None`, and not printed, for
+    /// GeoJSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
 }
@@ -77,18 +84,27 @@ struct ParcelOut<'a> {
 /// Counts of verdicts.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
+    /// Parcels reviewed.
     pub parcels: usize,
+    /// Parcels that pass (通过).
     pub pass: usize,
+    /// Parcels that pass with warnings (通过(有警告)).
     pub warn: usize,
+    /// Parcels that fail (不通过).
     pub fail: usize,
+    /// Parcels whose geometry cannot be checked (图形无效).
     pub invalid: usize,
 }
 
 /// The review of a batch.
 pub struct Report {
+    /// The planar CRS the areas were computed in (审查坐标系).
     pub working_crs: String,
+    /// The review layers, in config order.
     pub layers: Vec<LayerInfo>,
+    /// The parcels' reviews, in input order.
     pub parcels: Vec<ParcelReview>,
+    /// The verdict counts (审查结果 of the batch).
     pub summary: Summary,
 }
 
