@@ -323,7 +323,7 @@ def main():
     ap.add_argument("--peer-repeat", type=int, help="runs per peer (default: --repeat); the agreement run counts as one")
     ap.add_argument("--results", default=str(HERE / "results"))
     ap.add_argument("--label", default="")
-    ap.add_argument("--work", default="bench-data/work")
+    ap.add_argument("--work", default="bench-data/runs")
     a = ap.parse_args()
 
     work = Path(a.work)

@@ -20,21 +20,13 @@ const DATES: [&str; 2] = ["2019-02-03 10:00:00", "2031-11-29 23:30:00"];
 /// Where the child writes, when it runs as the child.
 const OUT_VAR: &str = "REDLINE_DATES_CHILD_OUT";
 
+/// Every file under `dir`, relative and sorted (the generator's own listing).
 fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read_dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).expect("prefix").to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
+    redline_testdata::list_files(dir)
+        .expect("list files")
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
 }
 
 /// The child: only does something when started by the parent below.

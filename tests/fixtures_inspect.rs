@@ -14,21 +14,13 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inspect")
 }
 
+/// Every file under `dir`, relative and sorted (the generator's own listing).
 fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read_dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).expect("prefix").to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
+    redline_testdata::list_files(dir)
+        .expect("list files")
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! A layer: features reprojected into the working CRS, with their attributes and an R-tree,
 //! built once at load. Every check asks the index for candidates, then tests exactly.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use geo::MultiPolygon;
 use rstar::{RTree, AABB};
@@ -166,55 +166,18 @@ pub struct BoxFeatures {
     pub truncated: bool,
 }
 
-/// The files that make up a layer: the main file plus a shapefile's side-cars.
-pub fn layer_files(path: &Path) -> Vec<PathBuf> {
-    let mut files = vec![path.to_path_buf()];
-    if formats::Kind::of(path) == Some(formats::Kind::Shapefile) {
-        for ext in ["shx", "dbf", "prj", "cpg"] {
-            let p = path.with_extension(ext);
-            if p.exists() {
-                files.push(p);
-            }
-        }
-    }
-    files
-}
-
-/// sha256 over the layer's files, in a fixed order, each prefixed by its extension and length.
-/// The files are streamed, never held in memory whole.
-pub fn layer_sha256(path: &Path) -> LayerResult<String> {
-    use std::io::Read;
+/// sha256 over a layer's files as read, in a fixed order (the main file, then a shapefile's
+/// `.shx`, `.dbf`, `.prj`, `.cpg`), each prefixed by its extension and its length: the version
+/// of exactly the bytes the layer was built from, so a file that changes on disk cannot give a
+/// hash of other bytes than were parsed.
+pub fn layer_sha256(file: &formats::InputFile) -> String {
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    for f in layer_files(path) {
-        let io = |e| FormatError::io(&f, e);
-        let mut file = std::fs::File::open(&f).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        h.update(
-            f.extension()
-                .map(|e| e.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        );
-        h.update(len.to_le_bytes());
-        let mut read = 0u64;
-        loop {
-            let n = file.read(&mut buf).map_err(io)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            read += n as u64;
-        }
-        if read != len {
-            return Err(InputError::new(
-                &f,
-                0,
-                "文件在读取时被修改 (the file changed while it was read)",
-            )
-            .into());
-        }
+    for (ext, bytes) in file.parts() {
+        h.update(ext);
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
     }
-    Ok(hex(&h.finalize()))
+    hex(&h.finalize())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -224,8 +187,10 @@ fn hex(bytes: &[u8]) -> String {
 impl Layer {
     /// Read the layer's file, reproject every feature once into `working_crs`, index it.
     pub fn load(config: &LayerConfig, working_crs: &str) -> LayerResult<Layer> {
-        let table = formats::read_features(&config.path)?;
-        let sha256 = layer_sha256(&config.path)?;
+        // Read once: the hash and the features come from the same bytes.
+        let file = formats::InputFile::read_layer(&config.path)?;
+        let sha256 = layer_sha256(&file);
+        let table = formats::parse_features(&file)?;
         Layer::from_table(config, table, working_crs, sha256)
     }
 
@@ -493,6 +458,7 @@ mod tests {
     use crate::config::Config;
     use crate::formats::RawFeature;
     use geo::{polygon, Geometry};
+    use std::path::Path;
 
     fn layer_config(dir: &Path) -> LayerConfig {
         std::fs::write(dir.join("l.geojson"), "{}").expect("write");

@@ -112,7 +112,7 @@ pub fn read(path: &Path) -> FormatResult<ClueList> {
 pub fn parse(file: &InputFile) -> FormatResult<ClueList> {
     match file.kind {
         Kind::Csv => {
-            let bytes = std::io::Cursor::new(file.bytes.clone());
+            let bytes = std::io::Cursor::new(file.bytes.as_slice());
             csv_file::read(bytes, file.bytes.len() as u64, &file.name, None)
         }
         Kind::Xlsx => sheet::parse(&file.bytes, &file.name),

@@ -298,6 +298,29 @@ impl InputFile {
         )
     }
 
+    /// (extension, bytes) of every file of the data set, the main file first, then a
+    /// shapefile's `.shx`, `.dbf`, `.prj` and `.cpg` where present.
+    pub fn parts(&self) -> Vec<(String, &[u8])> {
+        let main = self
+            .name
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut out = vec![(main, self.bytes.as_slice())];
+        let s = &self.sidecars;
+        for (ext, bytes) in [
+            ("shx", &s.shx),
+            ("dbf", &s.dbf),
+            ("prj", &s.prj),
+            ("cpg", &s.cpg),
+        ] {
+            if let Some(b) = bytes {
+                out.push((ext.to_string(), b.as_slice()));
+            }
+        }
+        out
+    }
+
     /// The file name of [`InputFile::name`], for `source` fields (`batch.txt#2`).
     pub fn display_name(&self) -> String {
         display_name(&self.name)

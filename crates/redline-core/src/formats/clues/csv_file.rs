@@ -93,14 +93,14 @@ fn detect_delimiter(text: &str) -> u8 {
 ///
 /// `file` is the list's bytes (a file on disk or a buffer), `file_len` its length (for the row
 /// estimate only) and `path` its name in messages.
-pub(super) fn read<R, E>(
+pub(super) fn read<'r, R, E>(
     mut file: R,
     file_len: u64,
     path: &Path,
     mut chunks: Option<(usize, &mut ClueSink<'_, E>)>,
 ) -> Result<ClueList, E>
 where
-    R: Read + Seek + 'static,
+    R: Read + Seek + 'r,
     E: From<FormatError>,
 {
     let io = |e| FormatError::io(path, e);
@@ -129,7 +129,7 @@ where
     };
     file.seek(SeekFrom::Start(skip)).map_err(io)?;
     let utf16_errors = Rc::new(Cell::new(false));
-    let source: Box<dyn Read> = match enc {
+    let source: Box<dyn Read + 'r> = match enc {
         Enc::Utf16(e) => Box::new(Transcoder::new(
             BufReader::new(file),
             e,

@@ -479,17 +479,6 @@ impl SqliteLedger {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| LedgerError::Storage(db_error(&path, e)))
     }
-
-    fn entry_where(&self, tx: &Connection, id: i64, today: NaiveDate) -> LedgerResult<Entry> {
-        tx.query_row(
-            &format!("SELECT {} FROM issues WHERE id = ?1", entry_columns()),
-            [id],
-            |r| entry_from_row(r, today),
-        )
-        .optional()
-        .map_err(|e| self.sql(e))?
-        .ok_or(LedgerError::NotFound(id))
-    }
 }
 
 impl LedgerStore for SqliteLedger {
@@ -796,11 +785,14 @@ impl LedgerStore for SqliteLedger {
     }
 
     fn get(&self, id: i64, today: NaiveDate) -> LedgerResult<Option<Entry>> {
-        match self.entry_where(&self.conn, id, today) {
-            Ok(e) => Ok(Some(e)),
-            Err(LedgerError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.conn
+            .query_row(
+                &format!("SELECT {} FROM issues WHERE id = ?1", entry_columns()),
+                [id],
+                |r| entry_from_row(r, today),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
     }
 
     fn find(&self, clue_id: &str, batch: &str, today: NaiveDate) -> LedgerResult<Option<Entry>> {
