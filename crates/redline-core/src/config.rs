@@ -297,6 +297,23 @@ impl Role {
             Role::Admin => "admin",
         }
     }
+
+    /// The role named `s` (as [`Role::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Viewer, Role::Reviewer, Role::Inspector, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+    }
+
+    /// The role's name in Chinese, for pages.
+    pub fn label_cn(self) -> &'static str {
+        match self {
+            Role::Viewer => "查看",
+            Role::Reviewer => "审查员",
+            Role::Inspector => "巡查员",
+            Role::Admin => "管理员",
+        }
+    }
 }
 
 /// One `[[token]]` of the HTTP service: a bearer token stored as its sha256 hash, never in clear.

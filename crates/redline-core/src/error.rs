@@ -100,6 +100,9 @@ pub enum Error {
     /// The service database.
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
+    /// An account operation failed.
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountError),
 }
 
 impl From<InputError> for Error {
@@ -120,6 +123,7 @@ impl Error {
             Error::Inspect(e) => e.kind(),
             Error::Ledger(e) => e.kind(),
             Error::Storage(_) => ErrorKind::Internal,
+            Error::Accounts(e) => e.kind(),
         }
     }
 

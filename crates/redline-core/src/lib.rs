@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod config;
 pub mod crs;
 pub mod error;

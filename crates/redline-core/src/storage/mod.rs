@@ -152,6 +152,43 @@ pub trait ServiceStore: Send + Sync {
     fn audit(&self, a: &NewAudit) -> StorageResult<()>;
     /// The audit log, newest first: (total, page).
     fn audit_log(&self, offset: usize, limit: usize) -> StorageResult<(usize, Vec<AuditRow>)>;
+
+    /// Add a user; false when one of that name exists.
+    fn insert_user(&self, u: &crate::accounts::UserRow) -> StorageResult<bool>;
+    /// A user with its password hash.
+    fn user(&self, username: &str) -> StorageResult<Option<crate::accounts::UserRow>>;
+    /// Every user, by name.
+    fn users(&self) -> StorageResult<Vec<crate::accounts::User>>;
+    /// Set a password hash; false when there is no such user.
+    fn update_password(&self, username: &str, hash: &str) -> StorageResult<bool>;
+    /// Disable or enable a user; false when there is no such user.
+    fn update_disabled(&self, username: &str, disabled: bool) -> StorageResult<bool>;
+    /// Record a successful login's time.
+    fn touch_login(&self, username: &str, at: &str) -> StorageResult<()>;
+    /// Store a session (by its token's hash).
+    fn insert_session(&self, s: &crate::accounts::SessionRow) -> StorageResult<()>;
+    /// The session of a token hash.
+    fn session(&self, token_hash: &str) -> StorageResult<Option<crate::accounts::SessionRow>>;
+    /// End one session.
+    fn delete_session(&self, token_hash: &str) -> StorageResult<()>;
+    /// End every session of a user.
+    fn delete_sessions(&self, username: &str) -> StorageResult<()>;
+    /// Record a login attempt.
+    fn add_login_attempt(
+        &self,
+        username: &str,
+        client: &str,
+        ok: bool,
+        at: &str,
+    ) -> StorageResult<()>;
+    /// Failed logins since `since` (RFC 3339) for the user name and for the client, and the
+    /// oldest of them.
+    fn failed_logins(
+        &self,
+        username: &str,
+        client: &str,
+        since: &str,
+    ) -> StorageResult<(u32, u32, Option<String>)>;
 }
 
 /// A failure of the store. It is never the caller's fault: the HTTP service answers it as an

@@ -9,6 +9,8 @@ use std::sync::Mutex;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::accounts::{SessionRow, User, UserRow};
+use crate::config::Role;
 use crate::review::Verdict;
 use crate::storage::records::{
     AuditRow, Decision, DecisionRow, LayerVersionRow, NewAudit, NewReview, ReviewFilter,
@@ -68,6 +70,35 @@ CREATE TABLE IF NOT EXISTS audit (
     path TEXT NOT NULL,
     status INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    county TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_login_at TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(username);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    username TEXT NOT NULL,
+    client TEXT NOT NULL,
+    ok INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_attempts_user ON login_attempts(username, at);
+CREATE INDEX IF NOT EXISTS login_attempts_client ON login_attempts(client, at);
+CREATE TRIGGER IF NOT EXISTS login_attempts_no_update BEFORE UPDATE ON login_attempts
+    BEGIN SELECT RAISE(ABORT, 'login attempts are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
     BEGIN SELECT RAISE(ABORT, 'reviews are never changed'); END;
 CREATE TRIGGER IF NOT EXISTS reviews_no_delete BEFORE DELETE ON reviews
@@ -144,6 +175,32 @@ fn decision_from_row(r: &rusqlite::Row) -> rusqlite::Result<DecisionRow> {
         at: r.get(5)?,
         note: r.get(6)?,
         supersedes: r.get(7)?,
+    })
+}
+
+const USER_COLUMNS: &str =
+    "username, display_name, role, county, disabled, created_at, last_login_at, password_hash";
+
+fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
+    let role: String = r.get(2)?;
+    let role = Role::parse(&role).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            2,
+            rusqlite::types::Type::Text,
+            format!("unknown role {role}").into(),
+        )
+    })?;
+    Ok(UserRow {
+        user: User {
+            username: r.get(0)?,
+            display_name: r.get(1)?,
+            role,
+            county: r.get(3)?,
+            disabled: r.get::<_, i64>(4)? != 0,
+            created_at: r.get(5)?,
+            last_login_at: r.get(6)?,
+        },
+        password_hash: r.get(7)?,
     })
 }
 
@@ -388,6 +445,158 @@ impl ServiceStore for SqliteService {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    fn insert_user(&self, u: &UserRow) -> StorageResult<bool> {
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO users (username, display_name, role, county, disabled, \
+             password_hash, created_at, last_login_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                u.user.username,
+                u.user.display_name,
+                u.user.role.as_str(),
+                u.user.county,
+                i64::from(u.user.disabled),
+                u.password_hash,
+                u.user.created_at,
+                u.user.last_login_at
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn user(&self, username: &str) -> StorageResult<Option<UserRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+                [username],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    fn users(&self) -> StorageResult<Vec<User>> {
+        let c = self.conn();
+        let mut stmt = c.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))?;
+        let rows = stmt
+            .query_map([], user_from_row)?
+            .map(|r| r.map(|u| u.user))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn update_password(&self, username: &str, hash: &str) -> StorageResult<bool> {
+        let n = self.conn().execute(
+            "UPDATE users SET password_hash = ?2 WHERE username = ?1",
+            params![username, hash],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn update_disabled(&self, username: &str, disabled: bool) -> StorageResult<bool> {
+        let n = self.conn().execute(
+            "UPDATE users SET disabled = ?2 WHERE username = ?1",
+            params![username, i64::from(disabled)],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn touch_login(&self, username: &str, at: &str) -> StorageResult<()> {
+        self.conn().execute(
+            "UPDATE users SET last_login_at = ?2 WHERE username = ?1",
+            params![username, at],
+        )?;
+        Ok(())
+    }
+
+    fn insert_session(&self, s: &SessionRow) -> StorageResult<()> {
+        let c = self.conn();
+        // Expired sessions are removed as new ones come.
+        c.execute(
+            "DELETE FROM sessions WHERE expires_at <= ?1",
+            [&s.created_at],
+        )?;
+        c.execute(
+            "INSERT INTO sessions (token_hash, username, csrf, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![s.token_hash, s.username, s.csrf, s.created_at, s.expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn session(&self, token_hash: &str) -> StorageResult<Option<SessionRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT token_hash, username, csrf, created_at, expires_at FROM sessions \
+                 WHERE token_hash = ?1",
+                [token_hash],
+                |r| {
+                    Ok(SessionRow {
+                        token_hash: r.get(0)?,
+                        username: r.get(1)?,
+                        csrf: r.get(2)?,
+                        created_at: r.get(3)?,
+                        expires_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn delete_session(&self, token_hash: &str) -> StorageResult<()> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    fn delete_sessions(&self, username: &str) -> StorageResult<()> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE username = ?1", [username])?;
+        Ok(())
+    }
+
+    fn add_login_attempt(
+        &self,
+        username: &str,
+        client: &str,
+        ok: bool,
+        at: &str,
+    ) -> StorageResult<()> {
+        self.conn().execute(
+            "INSERT INTO login_attempts (at, username, client, ok) VALUES (?1, ?2, ?3, ?4)",
+            params![at, username, client, i64::from(ok)],
+        )?;
+        Ok(())
+    }
+
+    fn failed_logins(
+        &self,
+        username: &str,
+        client: &str,
+        since: &str,
+    ) -> StorageResult<(u32, u32, Option<String>)> {
+        let c = self.conn();
+        let by_user: u32 = c.query_row(
+            "SELECT COUNT(*) FROM login_attempts WHERE username = ?1 AND at >= ?2 AND ok = 0",
+            params![username, since],
+            |r| r.get(0),
+        )?;
+        let by_client: u32 = c.query_row(
+            "SELECT COUNT(*) FROM login_attempts WHERE client = ?1 AND at >= ?2 AND ok = 0",
+            params![client, since],
+            |r| r.get(0),
+        )?;
+        let oldest: Option<String> = c.query_row(
+            "SELECT MIN(at) FROM login_attempts WHERE (username = ?1 OR client = ?2) \
+             AND at >= ?3 AND ok = 0",
+            params![username, client, since],
+            |r| r.get(0),
+        )?;
+        Ok((by_user, by_client, oldest))
     }
 
     fn audit(&self, a: &NewAudit) -> StorageResult<()> {
