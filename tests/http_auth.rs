@@ -83,6 +83,51 @@ fn rows() -> Vec<Row> {
     use Role::*;
     vec![
         row(Method::GET, "/health", "/health", true, &[], false, 200),
+        row(
+            Method::GET,
+            "/api/config/web",
+            "/api/config/web",
+            false,
+            &[],
+            false,
+            200,
+        ),
+        row(
+            Method::GET,
+            "/api/users",
+            "/api/users",
+            false,
+            &[Admin],
+            true,
+            200,
+        ),
+        row(
+            Method::POST,
+            "/api/users",
+            "/api/users",
+            false,
+            &[Admin],
+            true,
+            201,
+        ),
+        row(
+            Method::POST,
+            "/api/users/{username}/password",
+            "/api/users/matrix/password",
+            false,
+            &[Admin],
+            true,
+            204,
+        ),
+        row(
+            Method::POST,
+            "/api/users/{username}/disabled",
+            "/api/users/matrix/disabled",
+            false,
+            &[Admin],
+            true,
+            204,
+        ),
         row(Method::GET, "/version", "/version", true, &[], false, 200),
         row(Method::GET, "/metrics", "/metrics", true, &[], false, 200),
         row(
@@ -283,12 +328,30 @@ async fn every_route_by_every_caller() {
     let one = get(&app, "/api/ledger/1", Some("tok-admin")).await.json();
     assert_eq!(one["entry"]["county"], "浮梁县");
 
-    // The matrix covers the whole route table.
+    // The matrix covers the whole route table but the log-in session, which answers anyone by
+    // what it is given (tests/http_sessions.rs).
     let rows = rows();
-    let covered: BTreeSet<(String, String)> = rows
+    let mut covered: BTreeSet<(String, String)> = rows
         .iter()
         .map(|r| (r.method.to_string(), r.template.to_string()))
         .collect();
+    for m in ["GET", "POST", "DELETE"] {
+        covered.insert((m.to_string(), "/api/session".to_string()));
+    }
+    // The user the password and disabled rows act on.
+    let r = call(
+        &app,
+        Method::POST,
+        "/api/users",
+        Some("tok-admin"),
+        Some("application/json"),
+        json!({"username": "matrix", "password": "matrix-pass", "role": "viewer"})
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mut new_users = 0;
     let table: BTreeSet<(String, String)> = redline_http::route_table()
         .into_iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
@@ -303,6 +366,23 @@ async fn every_route_by_every_caller() {
                 "/api/layers/{name}" => (None, read("review/layers/geohazard.geojson")),
                 "/api/reviews" => (None, read("review/parcels/ka01_gbk_crlf.txt")),
                 "/api/inspections" => (None, read("inspect/clues/clues_gbk.csv")),
+                "/api/users" => {
+                    new_users += 1;
+                    (
+                        Some("application/json"),
+                        json!({"username": format!("m{new_users}"), "password": "matrix-pass", "role": "reviewer", "county": "360222"})
+                            .to_string()
+                            .into_bytes(),
+                    )
+                }
+                "/api/users/{username}/password" => (
+                    Some("application/json"),
+                    json!({"password": "another-pass"}).to_string().into_bytes(),
+                ),
+                "/api/users/{username}/disabled" => (
+                    Some("application/json"),
+                    json!({"disabled": false}).to_string().into_bytes(),
+                ),
                 "/api/reviews/{id}/decisions" => (
                     Some("application/json"),
                     json!({"decision": "补正", "note": "matrix"})
@@ -352,5 +432,5 @@ async fn every_route_by_every_caller() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(checked, 19 * 7);
+    assert_eq!(checked, 24 * 7);
 }

@@ -354,6 +354,20 @@ pub struct Config {
     pub inspection: Inspection,
     /// Bearer tokens of the HTTP service (`[[token]]`).
     pub tokens: Vec<TokenConfig>,
+    /// The web application's settings (`[web]`); no basemap when absent.
+    pub web: WebSettings,
+}
+
+/// The web application's settings (`[web]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// A raster basemap as an XYZ URL template (`{z}`, `{x}`, `{y}`), e.g. 天地图 with its key.
+    /// Off by default: the map is drawn from the counties, reserves and layers alone, and the
+    /// page fetches nothing from another host unless this names one.
+    pub basemap: Option<String>,
+    /// The basemap's attribution (shown on the map).
+    pub basemap_attribution: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -374,6 +388,8 @@ struct RawConfig {
     inspection: Inspection,
     #[serde(default, rename = "token")]
     tokens: Vec<Spanned<TokenConfig>>,
+    #[serde(default)]
+    web: WebSettings,
 }
 
 #[derive(Deserialize)]
@@ -635,6 +651,20 @@ impl Config {
         }
         let mut inspection = raw.inspection;
         inspection.ledger = dir.join(&inspection.ledger);
+        let web = raw.web;
+        if let Some(b) = &web.basemap {
+            let ok = (b.starts_with("http://") || b.starts_with("https://"))
+                && ["{z}", "{x}", "{y}"].iter().all(|p| b.contains(p));
+            if !ok {
+                return Err(err(
+                    0,
+                    "web.basemap".into(),
+                    format!(
+                        "应为含 {{z}} {{x}} {{y}} 的 http(s) 地址 (must be an http(s) URL template with {{z}}, {{x}} and {{y}}): {b:?}"
+                    ),
+                ));
+            }
+        }
         Ok(Config {
             file: file.to_path_buf(),
             working_crs,
@@ -645,6 +675,7 @@ impl Config {
             layers,
             inspection,
             tokens,
+            web,
         })
     }
 

@@ -1,4 +1,11 @@
-//! Bearer tokens and roles.
+//! Who is calling: a bearer token (scripts) or a login session (people in the browser), and
+//! what they may do.
+//!
+//! Sessions come from `POST /api/session` ([`redline_core::accounts`]): the browser holds the
+//! session token in an `HttpOnly; SameSite=Strict` cookie, and every write it makes with that
+//! cookie must carry the session's CSRF token in `X-CSRF-Token`, or it is refused with 403
+//! before any handler runs. Bearer tokens need no CSRF token (a browser never sends them on its
+//! own).
 //!
 //! Tokens come from the config's `[[token]]` section as sha256 hashes; a presented token is
 //! hashed and compared with every stored hash in constant time (`subtle`), and is never logged.
@@ -14,7 +21,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
@@ -34,12 +41,29 @@ pub fn generate_token() -> Result<String, RandomError> {
     Ok(b.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// What the middleware found in the `Authorization` header.
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "redline_session";
+/// The header that carries the CSRF token of a session.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// What the middleware found: a token in the `Authorization` header or a session cookie.
 #[derive(Clone, Debug)]
 pub enum Auth {
     Anonymous,
     Invalid,
     Token(Principal),
+    Session(SessionCaller),
+}
+
+/// A caller logged in through a session.
+#[derive(Clone, Debug)]
+pub struct SessionCaller {
+    pub principal: Principal,
+    pub user: redline_core::accounts::User,
+    pub csrf: String,
+    pub expires_at: String,
+    /// The cookie's token (to log out).
+    pub token: String,
 }
 
 /// The caller of a route that needs a token: extracting it answers 401 without a valid one.
@@ -52,6 +76,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> ApiResult<Caller> {
         match parts.extensions.get::<Auth>() {
             Some(Auth::Token(p)) => Ok(Caller(p.clone())),
+            Some(Auth::Session(s)) => Ok(Caller(s.principal.clone())),
             _ => Err(ApiError::unauthorized()),
         }
     }
@@ -141,28 +166,115 @@ fn bearer(req: &Request) -> Option<Result<&str, ()>> {
     )
 }
 
-/// Middleware: resolve the caller, run the request, audit writes.
+/// The session token of the request's `Cookie` header, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Add the county layer's code and name to a principal's scope keys.
+fn with_county_keys(state: &AppState, mut p: Principal) -> Principal {
+    if let Some(c) = &p.county {
+        p.county_keys.push(c.clone());
+        if let Some((code, name)) = state.catalogue.load().county(c) {
+            p.county_keys.push(code);
+            p.county_keys.push(name);
+        }
+    }
+    p
+}
+
+/// The live session of a cookie token, as a caller.
+async fn session_caller(state: &AppState, token: String) -> Auth {
+    let found = state
+        .blocking({
+            let token = token.clone();
+            move |s| {
+                Ok(redline_core::accounts::session(
+                    s.store.as_ref(),
+                    &token,
+                    chrono::Utc::now(),
+                )?)
+            }
+        })
+        .await;
+    match found {
+        Ok(Some(a)) => {
+            let principal = with_county_keys(
+                state,
+                Principal {
+                    name: a.user.username.clone(),
+                    role: a.user.role,
+                    county: a.user.county.clone(),
+                    county_keys: Vec::new(),
+                },
+            );
+            Auth::Session(SessionCaller {
+                principal,
+                user: a.user,
+                csrf: a.csrf,
+                expires_at: a.expires_at,
+                token,
+            })
+        }
+        Ok(None) => Auth::Anonymous,
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            Auth::Anonymous
+        }
+    }
+}
+
+/// Whether the request carries the session's CSRF token (compared in constant time).
+fn csrf_ok(req: &Request, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    req.headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|got| bool::from(got.as_bytes().ct_eq(expected.as_bytes())))
+}
+
+/// Middleware: resolve the caller, refuse a session's write without its CSRF token, run the
+/// request, audit writes.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let auth = match bearer(&req) {
-        None => Auth::Anonymous,
         Some(Err(())) => Auth::Invalid,
         Some(Ok(t)) => match state.tokens.verify(t) {
-            Some(mut p) => {
-                if let Some(c) = &p.county {
-                    p.county_keys.push(c.clone());
-                    if let Some((code, name)) = state.catalogue.load().county(c) {
-                        p.county_keys.push(code);
-                        p.county_keys.push(name);
-                    }
-                }
-                Auth::Token(p)
-            }
+            Some(p) => Auth::Token(with_county_keys(&state, p)),
             None => Auth::Invalid,
+        },
+        None => match session_cookie(req.headers()) {
+            Some(token) => session_caller(&state, token).await,
+            None => Auth::Anonymous,
         },
     };
     let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let audit = match (&auth, write) {
-        (Auth::Token(p), true) => Some((
+    // Logging in is not a write on behalf of a session (a stale cookie must not stop it).
+    let login = req.method() == Method::POST && req.uri().path() == "/api/session";
+    if let Auth::Session(s) = &auth {
+        if write && !login && !csrf_ok(&req, &s.csrf) {
+            return ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf",
+                "请求缺少有效的 CSRF 令牌，请刷新页面后重试 (missing or wrong X-CSRF-Token)",
+            )
+            .into_response();
+        }
+    }
+    let who = match &auth {
+        Auth::Token(p) => Some(p),
+        Auth::Session(s) if !login => Some(&s.principal),
+        _ => None,
+    };
+    let audit = match (who, write) {
+        (Some(p), true) => Some((
             p.name.clone(),
             p.role.as_str(),
             req.method().to_string(),
@@ -179,25 +291,30 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let resp = next.run(req).await;
     if let Some((name, role, method, path, rid)) = audit {
         let status = resp.status().as_u16();
-        let r = state
-            .blocking(move |s| {
-                s.store
-                    .audit(&NewAudit {
-                        request_id: rid,
-                        token_name: name,
-                        role: role.to_string(),
-                        method,
-                        path,
-                        status,
-                    })
-                    .map_err(ApiError::from)
-            })
-            .await;
-        if let Err(e) = r {
-            tracing::error!(error = %e, "audit write failed");
-        }
+        write_audit(
+            &state,
+            NewAudit {
+                request_id: rid,
+                token_name: name,
+                role: role.to_string(),
+                method,
+                path,
+                status,
+            },
+        )
+        .await;
     }
     resp
+}
+
+/// Append an audit row; a failure is logged, never answered.
+pub async fn write_audit(state: &AppState, row: NewAudit) {
+    let r = state
+        .blocking(move |s| s.store.audit(&row).map_err(ApiError::from))
+        .await;
+    if let Err(e) = r {
+        tracing::error!(error = %e, "audit write failed");
+    }
 }
 
 #[cfg(test)]

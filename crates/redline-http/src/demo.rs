@@ -38,6 +38,9 @@ pub enum DemoError {
     /// No admin token could be made.
     #[error(transparent)]
     Random(#[from] crate::auth::RandomError),
+    /// The demo's admin user could not be made.
+    #[error(transparent)]
+    Account(#[from] redline_core::accounts::AccountError),
 }
 
 type Result<T> = std::result::Result<T, DemoError>;
@@ -218,6 +221,34 @@ pub fn prepare(data: &Path) -> Result<(Config, String)> {
     let path = data.join("demo.toml");
     std::fs::write(&path, text).map_err(io(&path))?;
     Ok((Config::load(&path)?, token))
+}
+
+/// The demo's first admin: user `admin` with the password in `REDLINE_ADMIN_PASSWORD`, or a new
+/// random one (created, or its password reset when the data folder already has it). Returns the
+/// user name and the password, which `serve --demo` prints once.
+pub fn admin_user(store: &dyn redline_core::storage::ServiceStore) -> Result<(String, String)> {
+    use redline_core::accounts::{self, AccountError, NewUser};
+    let password = match std::env::var("REDLINE_ADMIN_PASSWORD") {
+        Ok(p) if !p.trim().is_empty() => p,
+        _ => accounts::random_token()?[..16].to_string(),
+    };
+    let made = accounts::create_user(
+        store,
+        &NewUser {
+            username: "admin",
+            display_name: "管理员",
+            password: &password,
+            role: Role::Admin,
+            county: None,
+        },
+        chrono::Utc::now(),
+    );
+    match made {
+        Ok(_) => {}
+        Err(AccountError::Exists(_)) => accounts::reset_password(store, "admin", &password)?,
+        Err(e) => return Err(e.into()),
+    }
+    Ok(("admin".to_string(), password))
 }
 
 #[cfg(test)]

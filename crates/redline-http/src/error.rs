@@ -167,6 +167,7 @@ through_core!(
     redline_core::review::ReviewError,
     redline_core::inspect::InspectError,
     redline_core::config::ConfigError,
+    redline_core::accounts::AccountError,
 );
 
 impl std::fmt::Display for ApiError {

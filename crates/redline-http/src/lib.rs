@@ -46,7 +46,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::request_id::{
@@ -58,7 +58,7 @@ use tower_http::trace::TraceLayer;
 pub use error::{ApiError, ApiResult};
 pub use state::{AppState, Catalogue, Limits};
 
-use routes::{inspections, layers, ledger, ops, reviews};
+use routes::{accounts, inspections, layers, ledger, ops, reviews, web};
 
 /// The route table: (method, path, handler). The router is built from it, and a test checks
 /// it against the OpenAPI document.
@@ -69,6 +69,22 @@ pub fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/metrics", get(ops::metrics)),
         (Method::GET, "/openapi.json", get(ops::openapi)),
         (Method::GET, "/api/audit", get(ops::audit)),
+        (Method::POST, "/api/session", post(accounts::log_in)),
+        (Method::GET, "/api/session", get(accounts::current)),
+        (Method::DELETE, "/api/session", delete(accounts::log_out)),
+        (Method::GET, "/api/users", get(accounts::list_users)),
+        (Method::POST, "/api/users", post(accounts::create_user)),
+        (
+            Method::POST,
+            "/api/users/{username}/password",
+            post(accounts::reset_password),
+        ),
+        (
+            Method::POST,
+            "/api/users/{username}/disabled",
+            post(accounts::set_disabled),
+        ),
+        (Method::GET, "/api/config/web", get(web::config)),
         (Method::GET, "/api/layers", get(layers::list)),
         (
             Method::GET,
@@ -180,6 +196,10 @@ pub fn app(state: AppState) -> Router {
     for (_, path, handler) in route_table() {
         router = router.route(path, handler);
     }
+    // The web application's pages and assets (not part of the JSON API).
+    router = router
+        .route("/", get(web::index))
+        .route("/static/{*path}", get(web::asset));
     router
         .fallback(no_route)
         .layer(axum::middleware::from_fn_with_state(
@@ -304,9 +324,17 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         source,
     })?;
     // Loading the layers is CPU work: off the runtime's threads.
-    let state =
-        tokio::task::spawn_blocking(move || AppState::build(config, &data, Limits::default()))
-            .await??;
+    let demo = opts.demo;
+    let (state, admin) = tokio::task::spawn_blocking(move || {
+        let state = AppState::build(config, &data, Limits::default())?;
+        let admin = if demo {
+            Some(demo::admin_user(state.store.as_ref())?)
+        } else {
+            None
+        };
+        Ok::<_, ServeError>((state, admin))
+    })
+    .await??;
     let listen = |source| ServeError::Listen {
         addr: addr.to_string(),
         source,
@@ -320,11 +348,17 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         if let Some(t) = &token {
             let _ = writeln!(out, "管理员令牌 (admin token): {t}");
         }
+        if let Some((user, password)) = &admin {
+            let _ = writeln!(out, "管理员账号 (admin login): {user} / {password}");
+        }
         let _ = out.flush();
     }
     tracing::info!(%local, "listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(listen)
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(listen)
 }

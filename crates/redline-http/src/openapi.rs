@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{inspections, layers, ledger, ops, reviews};
+use super::routes::{accounts, inspections, layers, ledger, ops, reviews, web};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,14 @@ use super::routes::{inspections, layers, ledger, ops, reviews};
         ops::metrics,
         ops::openapi,
         ops::audit,
+        accounts::log_in,
+        accounts::current,
+        accounts::log_out,
+        accounts::list_users,
+        accounts::create_user,
+        accounts::reset_password,
+        accounts::set_disabled,
+        web::config,
         layers::list,
         layers::features,
         layers::versions,
@@ -42,9 +50,14 @@ use super::routes::{inspections, layers, ledger, ops, reviews};
         redline_core::storage::UsedLayer,
         reviews::DecisionBody,
         ledger::TransitionBody,
+        accounts::LoginBody,
+        accounts::NewUserBody,
+        accounts::PasswordBody,
+        accounts::DisabledBody,
     )),
     modifiers(&Bearer),
     tags(
+        (name = "accounts", description = "登录与用户管理 (log-in sessions and users)"),
         (name = "ops", description = "健康检查、版本、指标 (operations)"),
         (name = "layers", description = "图层 (layers and their versions)"),
         (name = "review", description = "宅基地审查 (parcel review)"),

@@ -217,6 +217,8 @@ pub struct Inner {
     /// One layer upload at a time.
     pub upload_lock: tokio::sync::Mutex<()>,
     pub metrics: Metrics,
+    /// Session length and the limits on failed logins.
+    pub login: redline_core::accounts::LoginPolicy,
 }
 
 impl std::ops::Deref for AppState {
@@ -270,6 +272,7 @@ impl AppState {
             data_dir: data_dir.to_path_buf(),
             upload_lock: tokio::sync::Mutex::new(()),
             metrics: Metrics::default(),
+            login: redline_core::accounts::LoginPolicy::default(),
         })))
     }
 
