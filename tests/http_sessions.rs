@@ -47,16 +47,34 @@ async fn send(
     }
 }
 
-async fn admin_creates(app: &axum::Router, user: Value) {
-    let r = http_common::call(
+/// A JSON POST with the admin's bearer token.
+async fn admin_post(app: &axum::Router, uri: &str, body: Value) -> Resp {
+    http_common::call(
         app,
         Method::POST,
-        "/api/users",
+        uri,
         Some("tok-admin"),
         Some("application/json"),
-        user.to_string(),
+        body.to_string(),
     )
-    .await;
+    .await
+}
+
+/// A login attempt, whatever its outcome.
+async fn attempt(app: &axum::Router, user: &str, password: &str) -> Resp {
+    send(
+        app,
+        Method::POST,
+        "/api/session",
+        None,
+        None,
+        Some(json!({"username": user, "password": password})),
+    )
+    .await
+}
+
+async fn admin_creates(app: &axum::Router, user: Value) {
+    let r = admin_post(app, "/api/users", user).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 }
 
@@ -98,15 +116,7 @@ async fn password_login_cookie_csrf_and_logout() {
     .await;
 
     // A wrong password: 401 in words, no cookie.
-    let bad = send(
-        &app,
-        Method::POST,
-        "/api/session",
-        None,
-        None,
-        Some(json!({"username": "zhang", "password": "wrong-password"})),
-    )
-    .await;
+    let bad = attempt(&app, "zhang", "wrong-password").await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad.code(), "bad_login");
     assert!(bad.json()["error"]["message"]
@@ -202,27 +212,11 @@ async fn failed_logins_are_limited_and_audited() {
     )
     .await;
     for _ in 0..5 {
-        let r = send(
-            &app,
-            Method::POST,
-            "/api/session",
-            None,
-            None,
-            Some(json!({"username": "li", "password": "guess-guess"})),
-        )
-        .await;
+        let r = attempt(&app, "li", "guess-guess").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     // Locked: even the right password is refused, with Retry-After.
-    let r = send(
-        &app,
-        Method::POST,
-        "/api/session",
-        None,
-        None,
-        Some(json!({"username": "li", "password": "inspector-pass"})),
-    )
-    .await;
+    let r = attempt(&app, "li", "inspector-pass").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.code(), "login_locked");
     let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
@@ -261,15 +255,7 @@ async fn disabled_users_and_reset_passwords() {
     )
     .await;
     let (cookie, _) = login(&app, "wang", "viewer-pass").await;
-    let dis = http_common::call(
-        &app,
-        Method::POST,
-        "/api/users/wang/disabled",
-        Some("tok-admin"),
-        Some("application/json"),
-        json!({"disabled": true}).to_string(),
-    )
-    .await;
+    let dis = admin_post(&app, "/api/users/wang/disabled", json!({"disabled": true})).await;
     assert_eq!(dis.status, StatusCode::NO_CONTENT, "{}", dis.text());
     let me = send(&app, Method::GET, "/api/session", Some(&cookie), None, None).await;
     assert_eq!(
@@ -277,15 +263,7 @@ async fn disabled_users_and_reset_passwords() {
         StatusCode::UNAUTHORIZED,
         "disabling ends sessions"
     );
-    let r = send(
-        &app,
-        Method::POST,
-        "/api/session",
-        None,
-        None,
-        Some(json!({"username": "wang", "password": "viewer-pass"})),
-    )
-    .await;
+    let r = attempt(&app, "wang", "viewer-pass").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "account_disabled");
 
@@ -299,35 +277,16 @@ async fn disabled_users_and_reset_passwords() {
     assert_eq!(wang["disabled"], true);
     assert!(wang.get("password_hash").is_none(), "{wang}");
 
-    let en = http_common::call(
-        &app,
-        Method::POST,
-        "/api/users/wang/disabled",
-        Some("tok-admin"),
-        Some("application/json"),
-        json!({"disabled": false}).to_string(),
-    )
-    .await;
+    let en = admin_post(&app, "/api/users/wang/disabled", json!({"disabled": false})).await;
     assert_eq!(en.status, StatusCode::NO_CONTENT);
-    let reset = http_common::call(
+    let reset = admin_post(
         &app,
-        Method::POST,
         "/api/users/wang/password",
-        Some("tok-admin"),
-        Some("application/json"),
-        json!({"password": "new-viewer-pass"}).to_string(),
+        json!({"password": "new-viewer-pass"}),
     )
     .await;
     assert_eq!(reset.status, StatusCode::NO_CONTENT);
-    let old = send(
-        &app,
-        Method::POST,
-        "/api/session",
-        None,
-        None,
-        Some(json!({"username": "wang", "password": "viewer-pass"})),
-    )
-    .await;
+    let old = attempt(&app, "wang", "viewer-pass").await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     login(&app, "wang", "new-viewer-pass").await;
 
@@ -354,15 +313,7 @@ async fn disabled_users_and_reset_passwords() {
             409,
         ),
     ] {
-        let r = http_common::call(
-            &app,
-            Method::POST,
-            "/api/users",
-            Some("tok-admin"),
-            Some("application/json"),
-            body.to_string(),
-        )
-        .await;
+        let r = admin_post(&app, "/api/users", body.clone()).await;
         assert_eq!(r.status.as_u16(), code, "{body}: {}", r.text());
     }
 }
