@@ -31,6 +31,7 @@ pub mod ledger;
 pub mod parcel;
 pub mod review;
 pub mod storage;
+pub mod tiles;
 
 pub use error::{Error, Result};
 pub use finding::{Finding, FindingCode, Severity};
