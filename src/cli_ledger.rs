@@ -111,6 +111,9 @@ pub struct FilterArgs {
     year: Option<i32>,
     #[arg(long)]
     batch: Option<String>,
+    /// The activity type (活动类型), as the clue list names it.
+    #[arg(long)]
+    activity: Option<String>,
 }
 
 impl FilterArgs {
@@ -131,6 +134,8 @@ impl FilterArgs {
             overdue: self.overdue.then_some(true),
             year: self.year,
             batch: self.batch.clone(),
+            activity: self.activity.clone(),
+            bbox: None,
         })
     }
 }

@@ -258,6 +258,33 @@ fn rows() -> Vec<Row> {
         ),
         row(
             Method::GET,
+            "/tiles/{layer}",
+            "/tiles/geohazard",
+            false,
+            &[],
+            false,
+            200,
+        ),
+        row(
+            Method::GET,
+            "/tiles/{layer}/{z}/{x}/{y}",
+            "/tiles/geohazard/10/848/422",
+            false,
+            &[],
+            false,
+            200,
+        ),
+        row(
+            Method::GET,
+            "/api/ledger/tiles/{z}/{x}/{y}",
+            "/api/ledger/tiles/8/212/105?county=360222",
+            false,
+            &[],
+            true,
+            200,
+        ),
+        row(
+            Method::GET,
             "/api/ledger/{id}",
             "/api/ledger/1",
             false,
@@ -432,5 +459,5 @@ async fn every_route_by_every_caller() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(checked, 24 * 7);
+    assert_eq!(checked, 27 * 7);
 }

@@ -25,6 +25,7 @@
 //! POST /api/inspections[?import=true]
 //! GET  /api/ledger  /api/ledger/{id}  /api/ledger/summary  /api/ledger/export
 //! POST /api/ledger/{id}/transition
+//! GET  /tiles/{layer}  /tiles/{layer}/{z}/{x}/{y}  /api/ledger/tiles/{z}/{x}/{y}   (MVT)
 //! GET  /api/audit                                             (admin)
 //! ```
 
@@ -35,6 +36,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod tilecache;
 pub mod upload;
 
 use std::net::SocketAddr;
@@ -58,7 +60,7 @@ use tower_http::trace::TraceLayer;
 pub use error::{ApiError, ApiResult};
 pub use state::{AppState, Catalogue, Limits};
 
-use routes::{accounts, inspections, layers, ledger, ops, reviews, web};
+use routes::{accounts, inspections, layers, ledger, ops, reviews, tiles, web};
 
 /// The route table: (method, path, handler). The router is built from it, and a test checks
 /// it against the OpenAPI document.
@@ -110,6 +112,13 @@ pub fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/ledger/summary", get(ledger::summary)),
         (Method::GET, "/api/ledger/export", get(ledger::export)),
         (Method::GET, "/api/ledger/{id}", get(ledger::show)),
+        (
+            Method::GET,
+            "/api/ledger/tiles/{z}/{x}/{y}",
+            get(tiles::ledger_tile),
+        ),
+        (Method::GET, "/tiles/{layer}", get(tiles::tilejson)),
+        (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile)),
         (
             Method::POST,
             "/api/ledger/{id}/transition",

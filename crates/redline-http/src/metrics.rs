@@ -37,6 +37,8 @@ pub struct Metrics {
     /// Clues placed, by status (in_reserve, near_boundary, outside).
     clues: Mutex<BTreeMap<String, u64>>,
     layer_uploads: AtomicU64,
+    tiles_cached: AtomicU64,
+    tiles_cut: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -86,6 +88,16 @@ impl Metrics {
 
     pub fn layer_upload(&self) {
         self.layer_uploads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One vector tile answered, from the cache or cut now.
+    pub fn tile(&self, cached: bool) {
+        let c = if cached {
+            &self.tiles_cached
+        } else {
+            &self.tiles_cut
+        };
+        c.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition.
@@ -168,6 +180,12 @@ impl Metrics {
             s,
             "# HELP redline_layer_uploads_total New layer versions put in force.\n# TYPE redline_layer_uploads_total counter\nredline_layer_uploads_total {}",
             self.layer_uploads.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP redline_tiles_total Vector tiles answered, from the cache or cut for the request.\n# TYPE redline_tiles_total counter\nredline_tiles_total{{source=\"cache\"}} {}\nredline_tiles_total{{source=\"cut\"}} {}",
+            self.tiles_cached.load(Ordering::Relaxed),
+            self.tiles_cut.load(Ordering::Relaxed)
         );
         s
     }

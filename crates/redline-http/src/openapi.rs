@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{accounts, inspections, layers, ledger, ops, reviews, web};
+use super::routes::{accounts, inspections, layers, ledger, ops, reviews, tiles, web};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +40,9 @@ use super::routes::{accounts, inspections, layers, ledger, ops, reviews, web};
         ledger::transition,
         ledger::summary,
         ledger::export,
+        tiles::tilejson,
+        tiles::tile,
+        tiles::ledger_tile,
     ),
     components(schemas(
         super::error::ErrorBody,

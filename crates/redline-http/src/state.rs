@@ -89,7 +89,12 @@ pub struct Catalogue {
     pub other_layers: Vec<Layer>,
     /// One entry per configured layer, in config order.
     pub layers: Vec<LayerState>,
+    /// The vector tiles of these layer versions (built on demand, dropped with the catalogue).
+    pub tiles: crate::tilecache::TileCache,
 }
+
+/// Bytes of encoded vector tiles one catalogue keeps.
+pub const TILE_CACHE_BYTES: usize = 256 << 20;
 
 /// A light copy of a layer's features and index (without prepared edge indices).
 fn feature_copy(l: &Layer) -> Layer {
@@ -155,6 +160,7 @@ impl Catalogue {
             inspector,
             other_layers: other,
             layers,
+            tiles: crate::tilecache::TileCache::new(TILE_CACHE_BYTES),
         })
     }
 

@@ -23,4 +23,9 @@ pub struct Filter {
     pub year: Option<i32>,
     /// The batch.
     pub batch: Option<String>,
+    /// The activity type (活动类型) as the clue list names it.
+    pub activity: Option<String>,
+    /// Issues whose clue point lies in this CGCS2000 box, `[min_lon, min_lat, max_lon, max_lat]`
+    /// (edges included): the ledger's points on a map tile.
+    pub bbox: Option<[f64; 4]>,
 }

@@ -29,6 +29,8 @@ pub struct LedgerQuery {
     pub overdue: Option<bool>,
     pub year: Option<i32>,
     pub batch: Option<String>,
+    /// The activity type (活动类型), as the clue list names it.
+    pub activity: Option<String>,
     pub offset: Option<usize>,
     /// At most 1000 (default 100).
     pub limit: Option<usize>,
@@ -48,6 +50,7 @@ macro_rules! filter_of {
             overdue: $q.overdue,
             year: $q.year,
             batch: $q.batch.clone(),
+            activity: $q.activity.clone(),
             offset: None,
             limit: None,
         }
@@ -55,7 +58,7 @@ macro_rules! filter_of {
 }
 
 impl LedgerQuery {
-    fn filter(&self, caller: &Caller) -> ApiResult<Filter> {
+    pub(crate) fn filter(&self, caller: &Caller) -> ApiResult<Filter> {
         let status = match &self.status {
             Some(s) => Some(Status::parse(s).ok_or_else(|| {
                 ApiError::bad_request(format!("status: 未知状态 {s:?} (unknown status)"))
@@ -71,6 +74,8 @@ impl LedgerQuery {
             overdue: self.overdue,
             year: self.year,
             batch: self.batch.clone(),
+            activity: self.activity.clone(),
+            bbox: None,
         })
     }
 }
@@ -206,6 +211,8 @@ pub struct SummaryQuery {
     pub overdue: Option<bool>,
     pub year: Option<i32>,
     pub batch: Option<String>,
+    /// The activity type (活动类型).
+    pub activity: Option<String>,
 }
 
 fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
@@ -298,6 +305,8 @@ pub struct ExportQuery {
     pub overdue: Option<bool>,
     pub year: Option<i32>,
     pub batch: Option<String>,
+    /// The activity type (活动类型).
+    pub activity: Option<String>,
 }
 
 /// Export issues with geometry: GeoJSON (lon/lat) or a zipped shapefile (CGCS2000).

@@ -6,4 +6,5 @@ pub mod layers;
 pub mod ledger;
 pub mod ops;
 pub mod reviews;
+pub mod tiles;
 pub mod web;

@@ -238,6 +238,14 @@ fn filter_sql(f: &Filter, today: NaiveDate) -> (String, Vec<SqlValue>) {
         conds.push("batch = ?");
         vals.push(text(b));
     }
+    if let Some(a) = &f.activity {
+        conds.push("activity = ?");
+        vals.push(text(a));
+    }
+    if let Some([min_lon, min_lat, max_lon, max_lat]) = f.bbox {
+        conds.push("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?");
+        vals.extend([min_lon, max_lon, min_lat, max_lat].map(SqlValue::Real));
+    }
     if conds.is_empty() {
         (String::new(), vals)
     } else {
