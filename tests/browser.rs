@@ -488,6 +488,23 @@ async fn scenario(c: Client, base: String, admin_password: String) -> Vec<String
     )
     .await;
     assert_eq!(drawn["ids"], json!(["KA-10A", "KA-10B", "KA-11", "KA-12"]));
+    // The land-use survey under the parcels comes as vector tiles, with its land classes. (The
+    // map's worker fetches the tiles; its requests are not in the page's performance log, and
+    // the page's Content-Security-Policy keeps them on this origin.)
+    let classes = wait_js(
+        &c,
+        "land-use vector tiles under the parcels",
+        r"const m = window.redlineMap;
+          if (!m || !m.getLayer('ref-landuse-line')) return null;
+          const f = m.queryRenderedFeatures({layers: ['ref-landuse-line']});
+          const codes = [...new Set(f.map(x => x.properties.DLBM).filter(Boolean))].sort();
+          return codes.length ? codes : null;",
+    )
+    .await;
+    assert!(
+        classes.as_array().is_some_and(|a| !a.is_empty()),
+        "{classes}"
+    );
     screenshot(&c, "review").await;
 
     // A decision, then the list shows it.

@@ -7,7 +7,7 @@ import {
   VERDICT_CN, DECISIONS, DECISION_CN, SEVERITY_CN, RULE_CN, FINDING_CN, layerCn, layerColor,
 } from '../labels.js';
 import {
-  createMap, disposeMap, addCounties, textLayout, bboxOf, padBbox, features, countyNames,
+  createMap, disposeMap, addCounties, textLayout, bboxOf, countyNames,
 } from '../mapkit.js';
 import { pointsCollection } from '../parcels.js';
 
@@ -112,34 +112,34 @@ export async function render(main, ctx) {
     const bbox = bboxOf(gj);
     if (!bbox) return;
     map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 60, maxZoom: 20, duration: 0 });
-    // The review layers around the batch, faint, under the parcels.
-    const box = padBbox(bbox, 150);
-    await Promise.all(state.report.layers.map(async (l, i) => {
-      let fc;
-      try {
-        fc = await features(l.name, box);
-      } catch {
-        return;
-      }
+    // The review layers around the batch, faint, under the parcels: vector tiles cut by the
+    // service from the layer in memory (a county's land-use survey is far too large for GeoJSON).
+    state.report.layers.forEach((l, i) => {
       if (state.disposed || map.getSource(`ref-${l.name}`)) return;
-      map.addSource(`ref-${l.name}`, { type: 'geojson', data: fc });
+      map.addSource(`ref-${l.name}`, {
+        type: 'vector',
+        tiles: [`${window.location.origin}/tiles/${encodeURIComponent(l.name)}/{z}/{x}/{y}`],
+        minzoom: 0,
+        maxzoom: 20,
+      });
+      const src = { source: `ref-${l.name}`, 'source-layer': l.name };
       const colour = layerColor(l.name, i);
       const classify = l.rule === 'classify';
       if (!classify) {
-        map.addLayer({ id: `ref-${l.name}-fill`, type: 'fill', source: `ref-${l.name}`,
+        map.addLayer({ id: `ref-${l.name}-fill`, type: 'fill', ...src,
           paint: { 'fill-color': colour, 'fill-opacity': 0.12 } }, 'parcels-fill');
         state.refLayers.push(`ref-${l.name}-fill`);
       }
-      map.addLayer({ id: `ref-${l.name}-line`, type: 'line', source: `ref-${l.name}`,
+      map.addLayer({ id: `ref-${l.name}-line`, type: 'line', ...src,
         paint: { 'line-color': classify ? '#9e9e9e' : colour, 'line-width': classify ? 0.8 : 1.2, 'line-dasharray': classify ? [2, 2] : [1, 0] } }, 'parcels-fill');
       state.refLayers.push(`ref-${l.name}-line`);
       if (classify) {
-        map.addLayer({ id: `ref-${l.name}-label`, type: 'symbol', source: `ref-${l.name}`,
+        map.addLayer({ id: `ref-${l.name}-label`, type: 'symbol', ...src,
           layout: textLayout(['concat', ['coalesce', ['get', 'DLBM'], ''], ' ', ['coalesce', ['get', 'DLMC'], '']], 11),
           paint: { 'text-color': '#757575', 'text-halo-color': '#fff', 'text-halo-width': 1 } }, 'parcels-fill');
         state.refLayers.push(`ref-${l.name}-label`);
       }
-    }));
+    });
   }
 
   // ---- one review ----
